@@ -1,0 +1,43 @@
+"""nnlite: neural layers from scratch in numpy, every gradient checked.
+
+See DESIGN.md (shared) for the public contract; the names re-exported here
+are the public API.
+"""
+
+from . import activations
+from .activations import (
+    CELU,
+    ELU,
+    GELU,
+    SELU,
+    Activation,
+    Gaussian,
+    HardSigmoid,
+    HardSwish,
+    HardTanh,
+    LeakyReLU,
+    Linear,
+    LogSoftmax,
+    Maxout,
+    Mish,
+    PReLU,
+    ReLU,
+    ReLU6,
+    Sigmoid,
+    Softmax,
+    Softplus,
+    Softsign,
+    Step,
+    Swish,
+    Tanh,
+)
+from .gradcheck import GradCheckError, GradCheckResult, gradcheck
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "activations", "Activation", "gradcheck", "GradCheckResult", "GradCheckError",
+    "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "ELU", "SELU", "CELU", "PReLU", "ReLU6",
+    "Softplus", "Softsign", "HardSigmoid", "HardTanh", "HardSwish", "Swish", "GELU",
+    "Mish", "Gaussian", "Step", "Linear", "Softmax", "LogSoftmax", "Maxout",
+]

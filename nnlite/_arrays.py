@@ -1,0 +1,47 @@
+"""Input checks shared by every module: dtype rules and clear errors."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def as_float_array(values: object, what: str = "inputs") -> np.ndarray:
+    """Return `values` as a floating-point ndarray without needless copies.
+
+    Floating arrays keep their dtype (float32 stays float32); booleans and
+    integers become float64. Anything else (complex, strings, objects that
+    are not numbers) raises TypeError naming `what`.
+    """
+    try:
+        arr = np.asarray(values)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{what} must be a real numeric array; got {type(values).__name__}: {exc}") from None
+    kind = arr.dtype.kind
+    if kind == "f":
+        return arr
+    if kind in "biu":
+        return arr.astype(np.float64)
+    if kind == "O":
+        try:
+            return arr.astype(np.float64)
+        except (TypeError, ValueError):
+            pass
+    raise TypeError(
+        f"{what} must be a real numeric array (float32, float64, int or bool); "
+        f"got an array of dtype {arr.dtype}"
+    )
+
+
+def check_dvalues(owner: object, dvalues: object, output_attr: str = "output") -> np.ndarray:
+    """Validate `dvalues` for `owner.backward`: forward ran, shapes match."""
+    output = getattr(owner, output_attr, None)
+    cls = type(owner).__name__
+    if output is None:
+        raise RuntimeError(f"{cls}.backward was called before forward: call forward(inputs) first")
+    dvalues = as_float_array(dvalues, f"{cls}.backward dvalues")
+    if dvalues.shape != np.shape(output):
+        raise ValueError(
+            f"{cls}.backward: dvalues has shape {dvalues.shape}, expected the shape of "
+            f"the forward output {np.shape(output)}"
+        )
+    return dvalues

@@ -1,0 +1,107 @@
+"""Vectorised erf and erfc in numpy, accurate to float64 precision.
+
+numpy has no erf and nnlite does not depend on scipy, so the exact GELU gets
+its normal CDF from here.
+
+Method: erfcx(x) = exp(x^2) * erfc(x) is smooth, so it is stored as
+Chebyshev series computed with mpmath (tools/make_erf_coefficients.py): in x
+on [0, 1], [1, 2], [2, 4] and, as x * erfcx(x), in u = 1/x on [4, inf).
+Then erfc(x) = exp(-x^2) * erfcx(x) for x >= 0, with x^2 split into an exact
+high part and a small low part so the exponential keeps its precision, and
+erfc(-x) = 2 - erfc(x). erf uses its Maclaurin series for |x| < 1 (no
+cancellation near 0) and 1 - erfc(|x|) beyond. Measured against mpmath the
+relative error is below 1e-15 where the result is a normal float.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._erf_tables import U_TAIL, X_PIECES
+
+_X_PIECES = tuple((lo, hi, np.array(c)) for lo, hi, c in X_PIECES)
+_U_TAIL = np.array(U_TAIL)
+# erf(x) = 2/sqrt(pi) * sum_n (-1)^n x^(2n+1) / (n! (2n+1)); 20 terms reach
+# 1e-18 for |x| < 1.
+_MACLAURIN = np.array(
+    [(-1) ** n / (math.factorial(n) * (2 * n + 1)) for n in range(20)]
+) * (2 / math.sqrt(math.pi))
+# Beyond this erfc(x) underflows to 0 in float64.
+_ERFC_ZERO = 27.3
+
+
+def _chebyshev(coefs: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Clenshaw evaluation of sum_k coefs[k] T_k(t)."""
+    b1 = np.zeros_like(t)
+    b2 = np.zeros_like(t)
+    two_t = 2 * t
+    for c in coefs[:0:-1]:
+        b1, b2 = two_t * b1 - b2 + c, b1
+    return t * b1 - b2 + coefs[0]
+
+
+def _erfcx_nonneg(x: np.ndarray) -> np.ndarray:
+    """erfcx(x) for finite x >= 0 (float64)."""
+    out = np.empty_like(x)
+    for lo, hi, coefs in _X_PIECES:
+        m = (x >= lo) & (x < hi)
+        if m.any():
+            out[m] = _chebyshev(coefs, (2 * x[m] - (lo + hi)) / (hi - lo))
+    m = x >= _X_PIECES[-1][1]
+    if m.any():
+        u = 1 / x[m]
+        out[m] = _chebyshev(_U_TAIL, 8 * u - 1) * u
+    return out
+
+
+def _exp_minus_square(x: np.ndarray) -> np.ndarray:
+    """exp(-x^2) for 0 <= x < 28 without the rounding error of x*x."""
+    hi = np.round(x * 4096) / 4096  # at most 17 significant bits: hi*hi is exact
+    lo = x - hi
+    return np.exp(-hi * hi) * np.exp(-lo * (2 * hi + lo))
+
+
+def _erfc_nonneg(ax: np.ndarray) -> np.ndarray:
+    """erfc(ax) for float64 ax >= 0 (NaN passes through)."""
+    out = np.zeros_like(ax)
+    m = ax < _ERFC_ZERO
+    if m.any():
+        a = ax[m]
+        out[m] = _exp_minus_square(a) * _erfcx_nonneg(a)
+    out[np.isnan(ax)] = np.nan
+    return out
+
+
+def erfc(x: np.ndarray) -> np.ndarray:
+    """Complementary error function, elementwise: erfc(x) = 1 - erf(x).
+
+    Accurate in relative terms in the tail (erfc(20) ~ 5e-176). float32 in,
+    float32 out; the computation runs in float64.
+    """
+    x = np.asarray(x)
+    xd = x.astype(np.float64)
+    out = _erfc_nonneg(np.abs(xd))
+    neg = xd < 0
+    out[neg] = 2 - out[neg]
+    return out.astype(np.result_type(x.dtype, np.float32), copy=False)
+
+
+def erf(x: np.ndarray) -> np.ndarray:
+    """Error function, elementwise: erf(x) = 2/sqrt(pi) * integral_0^x exp(-t^2) dt.
+
+    float32 in, float32 out; the computation runs in float64.
+    """
+    x = np.asarray(x)
+    xd = x.astype(np.float64)
+    ax = np.abs(xd)
+    out = np.empty_like(xd)
+    small = ax < 1
+    if small.any():
+        xs = xd[small]
+        out[small] = xs * np.polynomial.polynomial.polyval(xs * xs, _MACLAURIN)
+    big = ~small
+    if big.any():
+        out[big] = np.copysign(1 - _erfc_nonneg(ax[big]), xd[big])
+    return out.astype(np.result_type(x.dtype, np.float32), copy=False)
