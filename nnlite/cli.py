@@ -1,0 +1,75 @@
+"""Command line: `nnlite SUBCOMMAND ...` (also `python -m nnlite`).
+
+Each subcommand is a function `_cmd_NAME(args) -> int` registered in
+`_build_parser` with its own `--help`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+
+def _cmd_gallery(args: argparse.Namespace) -> int:
+    from .plotting import activation_gallery
+
+    names = args.activations.split(",") if args.activations else None
+    fig = activation_gallery(names)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=args.dpi)
+    print(f"wrote {out}")
+    return 0
+
+
+def _cmd_gradcheck(args: argparse.Namespace) -> int:
+    from . import activations
+    from .gradcheck import gradcheck
+
+    rng = np.random.default_rng(args.seed)
+    failed = 0
+    print(f"{'activation':<16}{'result':<9}{'max abs error':>15}{'worst entry':>26}")
+    for name in activations.names():
+        act = activations.get(name)
+        x = rng.uniform(-4, 4, size=(8, 6))
+        # keep clear of kinks (0, +-1, +-2.5, +-3, 6) where finite differences straddle a corner
+        for kink in (0.0, 1.0, -1.0, 2.5, -2.5, 3.0, -3.0, 6.0):
+            near = np.abs(x - kink) < 0.01
+            x[near] += 0.05
+        result = gradcheck(act, x)
+        failed += not result.passed
+        where = f"{result.worst_tensor}{list(result.worst_index or ())}"
+        print(f"{name:<16}{'passed' if result.passed else 'FAILED':<9}{result.max_abs_error:>15.2e}{where:>26}")
+    print(f"{len(activations.names()) - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="nnlite", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("gallery", help="plot every activation and its derivative")
+    p.add_argument("--out", default="gallery.png", help="image file to write (default gallery.png)")
+    p.add_argument("--activations", default="", help="comma-separated names (default: all elementwise)")
+    p.add_argument("--dpi", type=int, default=100)
+    p.set_defaults(func=_cmd_gallery)
+
+    p = sub.add_parser("gradcheck", help="gradient-check every registered activation; print a table")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=_cmd_gradcheck)
+
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `nnlite` command."""
+    args = _build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+"""Every nnlite figure. Each function takes data, draws on a new matplotlib
+Figure (no pyplot state, so it runs headless) and returns the Figure; the
+caller saves it (`fig.savefig(path)`). Nothing here calls `plt.show()`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from . import activations as _activations
+
+
+def activation_gallery(
+    names: Sequence[str | _activations.Activation] | None = None,
+    x: np.ndarray | None = None,
+    ncols: int = 5,
+) -> Figure:
+    """Grid of activations: f(x) (solid) and f'(x) (dashed) on one axes each.
+
+    `names` are registry names or Activation instances (default: every
+    registered elementwise activation).
+    """
+    if x is None:
+        x = np.linspace(-5, 5, 501)
+    x = np.asarray(x, dtype=np.float64)
+    if names is None:
+        names = [n for n in _activations.names() if n not in ("softmax", "log_softmax", "maxout")]
+    acts = [_activations.get(n) for n in names]
+    if not acts:
+        raise ValueError("activation_gallery needs at least one activation")
+    ncols = max(1, min(ncols, len(acts)))
+    nrows = -(-len(acts) // ncols)
+    fig = Figure(figsize=(2.8 * ncols, 2.4 * nrows), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    for ax, act in zip(axes.flat, acts):
+        y = act.forward(x)
+        dy = act.backward(np.ones_like(y))
+        ax.plot(x, y, label="f(x)")
+        ax.plot(x, dy, "--", label="f'(x)")
+        ax.axhline(0, color="0.8", lw=0.8, zorder=0)
+        ax.axvline(0, color="0.8", lw=0.8, zorder=0)
+        ax.set_title(act.name)
+        ax.set_xlabel("x")
+    for ax in list(axes.flat)[len(acts):]:
+        ax.set_visible(False)
+    axes.flat[0].legend(loc="upper left", fontsize="small")
+    return fig
