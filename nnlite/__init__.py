@@ -31,12 +31,14 @@ from .activations import (
     Swish,
     Tanh,
 )
+from . import plotting
+from .bench import bench
 from .gradcheck import GradCheckError, GradCheckResult, gradcheck
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "activations", "Activation", "gradcheck", "GradCheckResult", "GradCheckError",
+    "activations", "plotting", "bench", "Activation", "gradcheck", "GradCheckResult", "GradCheckError",
     "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "ELU", "SELU", "CELU", "PReLU", "ReLU6",
     "Softplus", "Softsign", "HardSigmoid", "HardTanh", "HardSwish", "Swish", "GELU",
     "Mish", "Gaussian", "Step", "Linear", "Softmax", "LogSoftmax", "Maxout",

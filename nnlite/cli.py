@@ -7,6 +7,7 @@ Each subcommand is a function `_cmd_NAME(args) -> int` registered in
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -48,6 +49,17 @@ def _cmd_gradcheck(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from .bench import bench
+
+    for module in args.imports:
+        # importing the user's module defines (and so registers) its Activation subclasses
+        sys.path.insert(0, str(Path.cwd()))
+        importlib.import_module(module)
+    print(bench(args.activation, size=args.size, dtype=args.dtype, repeats=args.repeats))
+    return 0
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nnlite", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -62,13 +74,26 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=_cmd_gradcheck)
 
+    p = sub.add_parser("bench", help="time one activation against the memory-bandwidth floor")
+    p.add_argument("activation", help="registry name (your own subclass too, once imported)")
+    p.add_argument("--size", type=int, default=1_000_000)
+    p.add_argument("--dtype", default="float32", choices=["float32", "float64"])
+    p.add_argument("--repeats", type=int, default=7)
+    p.add_argument("--import", dest="imports", action="append", default=[], metavar="MODULE",
+                   help="import MODULE first so the activations it defines are registered")
+    p.set_defaults(func=_cmd_bench)
+
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `nnlite` command."""
-    args = _build_parser().parse_args(argv)
-    return args.func(args)
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except (ValueError, TypeError, ImportError, OSError) as exc:
+        parser.exit(2, f"nnlite {args.command}: error: {exc}\n")
 
 
 if __name__ == "__main__":
