@@ -4,7 +4,7 @@ See DESIGN.md (shared) for the public contract; the names re-exported here
 are the public API.
 """
 
-from . import activations
+from . import activations, datasets, layers, losses, optimizers, plotting
 from .activations import (
     CELU,
     ELU,
@@ -31,9 +31,18 @@ from .activations import (
     Swish,
     Tanh,
 )
-from . import plotting
 from .bench import bench
 from .gradcheck import GradCheckError, GradCheckResult, gradcheck
+from .layers import Dense, Layer
+from .losses import (
+    BinaryCrossEntropy,
+    CategoricalCrossEntropy,
+    MeanAbsoluteError,
+    MeanSquaredError,
+    SoftmaxCrossEntropy,
+)
+from .network import History, Sequential
+from .optimizers import SGD, Adam
 
 __version__ = "0.1.0"
 
@@ -42,4 +51,7 @@ __all__ = [
     "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "ELU", "SELU", "CELU", "PReLU", "ReLU6",
     "Softplus", "Softsign", "HardSigmoid", "HardTanh", "HardSwish", "Swish", "GELU",
     "Mish", "Gaussian", "Step", "Linear", "Softmax", "LogSoftmax", "Maxout",
+    "datasets", "layers", "losses", "optimizers", "Layer", "Dense", "Sequential", "History",
+    "MeanSquaredError", "MeanAbsoluteError", "BinaryCrossEntropy", "CategoricalCrossEntropy",
+    "SoftmaxCrossEntropy", "SGD", "Adam",
 ]
