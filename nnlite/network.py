@@ -147,9 +147,8 @@ class Sequential:
 
     @property
     def dtype(self) -> np.dtype | None:
-        """Common dtype of the parameters (None for a network without any)."""
-        params = list(self.params.values())
-        return np.result_type(*params) if params else None
+        """The dtype of the first parameter, the one the data meet (None for a network without any)."""
+        return next((p.dtype for p in self.params.values()), None)
 
     def forward(self, inputs: np.ndarray) -> np.ndarray:
         self.inputs = out = as_float_array(inputs, "Sequential.forward inputs")
@@ -412,18 +411,20 @@ class Sequential:
         """
         path = os.fspath(path)
         try:
-            data = np.load(path, allow_pickle=False)
-            if not isinstance(data, np.lib.npyio.NpzFile):
-                raise ValueError("it is not an .npz archive")
-            with data:
-                if _ARCH_KEY not in data.files:
-                    raise ValueError("it holds no nnlite architecture")
-                arch = json.loads(str(data[_ARCH_KEY][()]))
-                if not isinstance(arch, dict) or arch.get("format") != _FORMAT:
-                    raise ValueError("its architecture record is not an nnlite.Sequential one")
-                if arch.get("version") != _VERSION:
-                    raise ValueError(f"it has format version {arch.get('version')}, this nnlite reads {_VERSION}")
-                arrays = {key: data[key] for key in data.files if key != _ARCH_KEY}
+            # Our own file object: np.load leaks its own when a damaged zip fails to open.
+            with open(path, "rb") as f:
+                data = np.load(f, allow_pickle=False)
+                if not isinstance(data, np.lib.npyio.NpzFile):
+                    raise ValueError("it is not an .npz archive")
+                with data:
+                    if _ARCH_KEY not in data.files:
+                        raise ValueError("it holds no nnlite architecture")
+                    arch = json.loads(str(data[_ARCH_KEY][()]))
+                    if not isinstance(arch, dict) or arch.get("format") != _FORMAT:
+                        raise ValueError("its architecture record is not an nnlite.Sequential one")
+                    if arch.get("version") != _VERSION:
+                        raise ValueError(f"it has format version {arch.get('version')}, this nnlite reads {_VERSION}")
+                    arrays = {key: data[key] for key in data.files if key != _ARCH_KEY}
         except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as exc:
             if isinstance(exc, FileNotFoundError):
                 raise
