@@ -48,3 +48,35 @@ def activation_gallery(
         ax.set_visible(False)
     axes.flat[0].legend(loc="upper left", fontsize="small")
     return fig
+
+
+def training_curves(history) -> Figure:
+    """Loss and accuracy per epoch from a `Sequential.fit` History, training
+    (solid) and validation (dashed); a third panel shows per-layer gradient
+    norms when the fit recorded them (`diagnostics=True`). Regression fits
+    (no accuracy) get the loss panel only.
+    """
+    if not history.loss:
+        raise ValueError("training_curves needs a History with at least one epoch")
+    epochs = np.arange(1, len(history.loss) + 1)
+    panels = ["loss"]
+    if any(a is not None for a in history.accuracy):
+        panels.append("accuracy")
+    if history.grad_norm:
+        panels.append("gradient norm")
+    fig = Figure(figsize=(4.2 * len(panels), 3.4), layout="constrained")
+    axes = fig.subplots(1, len(panels), squeeze=False)[0]
+    for ax, panel in zip(axes, panels):
+        if panel == "gradient norm":
+            for label, norms in history.grad_norm.items():
+                ax.plot(epochs, norms, label=label)
+            ax.set_yscale("log")
+        else:
+            train, val = getattr(history, panel), getattr(history, f"val_{panel}")
+            ax.plot(epochs, train, label="train")
+            if val:
+                ax.plot(epochs, val, "--", label="validation")
+        ax.set_xlabel("epoch")
+        ax.set_title(panel)
+        ax.legend(fontsize="small")
+    return fig

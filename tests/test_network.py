@@ -258,3 +258,18 @@ def test_bad_arguments():
     with pytest.raises(ValueError, match=r"\[0, 3\)"):
         model.fit(X_SMALL, Y_SMALL + 1)
     assert nnlite.Sequential is Sequential
+
+
+def test_training_curves_figure():
+    X, y = datasets.spiral(20, 3, seed=0)
+    model = Sequential([Dense(2, 8, seed=0), ReLU(), Dense(8, 3, seed=1)])
+    history = model.fit(X, y, epochs=4, validation_data=(X, y), seed=0, diagnostics=True)
+    fig = nnlite.plotting.training_curves(history)
+    assert [ax.get_title() for ax in fig.axes] == ["loss", "accuracy", "gradient norm"]
+    np.testing.assert_allclose(fig.axes[0].lines[1].get_ydata(), history.val_loss)
+    regression = Sequential([Dense(1, 4, seed=0), Tanh(), Dense(4, 1, seed=1)]).fit(
+        *datasets.sine(20, seed=0), loss="mse", epochs=2
+    )
+    assert [ax.get_title() for ax in nnlite.plotting.training_curves(regression).axes] == ["loss"]
+    with pytest.raises(ValueError, match="at least one epoch"):
+        nnlite.plotting.training_curves(History())
