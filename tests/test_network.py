@@ -273,3 +273,22 @@ def test_training_curves_figure():
     assert [ax.get_title() for ax in nnlite.plotting.training_curves(regression).axes] == ["loss"]
     with pytest.raises(ValueError, match="at least one epoch"):
         nnlite.plotting.training_curves(History())
+
+
+@pytest.mark.parametrize("name", ["spiral.py", "train_digits.py"])
+def test_examples_run_small_and_write_only_to_their_folder(name, tmp_path, monkeypatch, capsys):
+    import runpy
+    from pathlib import Path
+
+    if name == "train_digits.py":
+        pytest.importorskip("sklearn")
+    out, cwd = tmp_path / "out", tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    monkeypatch.setenv("NNLITE_SMALL", "1")
+    monkeypatch.setenv("NNLITE_OUT", str(out))
+    monkeypatch.setattr("sys.argv", [name])
+    runpy.run_path(str(Path(__file__).parents[1] / "examples" / name), run_name="__main__")
+    assert any(p.suffix == ".png" for p in out.iterdir())
+    assert list(cwd.iterdir()) == []
+    assert str(out) in capsys.readouterr().out
