@@ -29,7 +29,9 @@ class Layer:
     Subclasses define `forward(inputs)`, `backward(dvalues)`, `params`,
     `grads` and `get_config()` (constructor keywords that rebuild the layer,
     used by `Sequential.save`). Defining a subclass registers it under its
-    class name so `Sequential.load` can rebuild it.
+    class name so `Sequential.load` can rebuild it. backward must write the
+    gradients into the same `grads` arrays each time (in place): optimizers
+    keep views of them.
     """
 
     params: Mapping[str, np.ndarray]

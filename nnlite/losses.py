@@ -185,7 +185,8 @@ class BinaryCrossEntropy(Loss):
     On logits z (from_logits=True), the stable form of the same loss with p = sigmoid(z):
         L = mean(max(z, 0) - z y + log(1 + exp(-|z|)))
         dL/dz = (sigmoid(z) - y) / N
-    Accuracy counts p > 0.5 (z > 0) against y > 0.5.
+    Accuracy counts p > 0.5 (z > 0) against y > 0.5. The logits form is the one
+    of TensorFlow's sigmoid_cross_entropy_with_logits: exp only sees -|z|.
     """
 
     name = "binary_cross_entropy"
@@ -299,7 +300,8 @@ class SoftmaxCrossEntropy(_Categorical):
     L = mean_i (logsumexp(z_i) - sum_j t_ij z_ij),  logsumexp(z) = m + log sum_j exp(z_j - m), m = max_j z_j
     dL/dz = (softmax(z) - t) / n
     The fused gradient avoids the softmax Jacobian and the log(0) of a
-    separate softmax + cross-entropy. `probabilities` holds softmax(z).
+    separate softmax + cross-entropy (Goodfellow et al., Deep Learning, 2016,
+    sec. 6.2.2.3). `probabilities` holds softmax(z).
     """
 
     name = "softmax_cross_entropy"

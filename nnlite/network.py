@@ -269,10 +269,11 @@ class Sequential:
         slots = optimizer.prepare(self)
         layers, reverse = self.layers, self.layers[::-1]
         n = len(X)
-        X_epoch, y_epoch = np.empty_like(X), np.empty_like(y)
+        X_epoch, y_epoch = (np.empty_like(X), np.empty_like(y)) if shuffle else (X, y)
         labels = [_label(i, layer) for i, layer in enumerate(layers)]
         grad_layers = [(label, layer) for label, layer in zip(labels, layers) if layer.grads] if diagnostics else []
-        probe = X[rng.choice(n, min(n, 1024), replace=False)] if diagnostics else None
+        # Evenly spaced samples, not random ones: diagnostics must not change the shuffles.
+        probe = X[np.linspace(0, n - 1, min(n, 1024)).astype(np.intp)] if diagnostics else None
         history = History()
         for layer in layers:
             if hasattr(layer, "reuse_buffers"):
@@ -290,8 +291,6 @@ class Sequential:
                         order = rng.permutation(n)
                         np.take(X, order, axis=0, out=X_epoch)
                         np.take(y, order, axis=0, out=y_epoch)
-                    else:
-                        X_epoch, y_epoch = X, y
                     total, correct, seen = 0.0, 0, 0
                     norms = {label: 0.0 for label, _ in grad_layers}
                     for batch, start in enumerate(range(0, n, batch_size)):

@@ -114,13 +114,16 @@ def test_verbose_prints_one_line_per_epoch_with_validation(capsys):
 def test_seeded_shuffle_is_reproducible():
     X, y = datasets.spiral(30, 3, seed=1)
 
-    def train(seed):
+    def train(seed, shuffle=True, diagnostics=False):
         model = Sequential([Dense(2, 8, seed=0), ReLU(), Dense(8, 3, seed=1)])
-        model.fit(X, y, optimizer=SGD(0.1, momentum=0.9), epochs=5, batch_size=8, seed=seed)
+        model.fit(X, y, optimizer=SGD(0.1, momentum=0.9), epochs=5, batch_size=8, seed=seed, shuffle=shuffle,
+                  diagnostics=diagnostics)
         return model.layers[0].weights
 
     np.testing.assert_array_equal(train(3), train(3))
+    np.testing.assert_array_equal(train(3), train(3, diagnostics=True))
     assert not np.array_equal(train(3), train(4))
+    np.testing.assert_array_equal(train(3, shuffle=False), train(4, shuffle=False))
     state = np.random.get_state()[1].copy()
     train(None)
     np.testing.assert_array_equal(np.random.get_state()[1], state)
