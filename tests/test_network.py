@@ -132,7 +132,9 @@ def test_seeded_shuffle_is_reproducible():
 def test_float32_trains_in_float32_end_to_end():
     X, y = datasets.spiral(30, 3, seed=0)
     model = Sequential([Dense(2, 8, seed=0, dtype=np.float32), ReLU(), Dense(8, 3, seed=1, dtype=np.float32)])
+    arrays = list(model.params.values())
     model.fit(X.astype(np.float32), y, epochs=3, batch_size=16, seed=0)
+    assert all(a is b for a, b in zip(arrays, model.params.values()))  # updated in place
     assert all(p.dtype == np.float32 for p in model.params.values())
     assert all(g.dtype == np.float32 for g in model.grads.values())
     assert model.predict(X.astype(np.float32)).dtype == np.float32
@@ -214,9 +216,15 @@ def test_load_rejects_corrupt_and_foreign_files(tmp_path):
         for name in src.namelist():
             if name != "0.biases.npy":
                 dst.writestr(name, src.read(name))
+    unknown = tmp_path / "unknown.npz"
+    arch = '{"format": "nnlite.Sequential", "version": 1, "layers": [{"kind": "activation", "name": "zigzag", '
+    np.savez(unknown, __nnlite__=np.array(arch + '"config": {}}], "loss": null}'))
+    newer = tmp_path / "newer.npz"
+    np.savez(newer, __nnlite__=np.array('{"format": "nnlite.Sequential", "version": 99, "layers": []}'))
     for path, match in [
         (garbage, "not a readable nnlite model"), (foreign, "no nnlite architecture"),
         (array, "not an .npz"), (truncated, "not a readable nnlite model"), (tampered, "do not match"),
+        (unknown, "cannot rebuild layer 0.*zigzag"), (newer, "version 99"),
     ]:
         with pytest.raises(ValueError, match=match):
             Sequential.load(path)
