@@ -181,7 +181,7 @@ class Dense(Layer):
     def backward(self, dvalues: np.ndarray) -> np.ndarray | None:
         dvalues = check_dvalues(self, dvalues)
         np.matmul(self.inputs.T, dvalues, out=self.dweights)
-        np.sum(dvalues, axis=0, keepdims=True, out=self.dbiases)
+        np.add.reduce(dvalues, axis=0, keepdims=True, out=self.dbiases)  # np.sum's wrapper costs more at n = 32
         if self.l1:
             self.dweights += self.l1 * np.sign(self.weights)
         if self.l2:

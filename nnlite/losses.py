@@ -40,17 +40,20 @@ class Loss:
     name: ClassVar[str] = "loss"
     aliases: ClassVar[tuple[str, ...]] = ()
     classification: ClassVar[bool] = False
+    inputs: np.ndarray | None = None
     output: float | None = None
     dinputs: np.ndarray | None = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        if cls.name.startswith("_"):  # shared helpers are not losses of their own
+            return
         _REGISTRY[cls.name] = cls
         for alias in cls.aliases:
             _ALIASES[alias] = cls.name
 
     def forward(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
-        y_pred = as_float_array(y_pred, f"{type(self).__name__}.forward y_pred")
+        self.inputs = y_pred = as_float_array(y_pred, f"{type(self).__name__}.forward y_pred")
         y_true = self.prepare_targets(y_true, y_pred.shape, y_pred.dtype)
         return self._forward(y_pred, y_true)
 
@@ -64,12 +67,13 @@ class Loss:
             raise RuntimeError(
                 f"{type(self).__name__}.backward was called before forward: call forward(y_pred, y_true) first"
             )
-        if np.ndim(dvalues) != 0:
-            raise ValueError(
-                f"{type(self).__name__}.backward: the loss is a scalar, so dvalues must be a scalar; "
-                f"got shape {np.shape(dvalues)}"
-            )
-        dvalues = float(dvalues)
+        if not isinstance(dvalues, float):  # the training loop passes the default 1.0: no checks needed
+            if np.ndim(dvalues) != 0:
+                raise ValueError(
+                    f"{type(self).__name__}.backward: the loss is a scalar, so dvalues must be a scalar; "
+                    f"got shape {np.shape(dvalues)}"
+                )
+            dvalues = float(dvalues)
         self.dinputs = grad if dvalues == 1.0 else grad * dvalues
         return self.dinputs
 
