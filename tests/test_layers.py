@@ -1,5 +1,7 @@
+import hypothesis.strategies as st
 import numpy as np
 import pytest
+from hypothesis import given, settings
 
 import nnlite
 from nnlite import Dense, Sequential, gradcheck
@@ -154,3 +156,23 @@ def test_registry_and_repr():
     assert "Dense(n_inputs=3, n_neurons=2" in repr(layer)
     with pytest.raises(ValueError, match="unknown layer"):
         nnlite.layers.get("Conv2D")
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n=st.integers(1, 5), n_in=st.integers(1, 6), n_out=st.integers(1, 6),
+    dtype=st.sampled_from([np.float32, np.float64]), seed=st.integers(0, 2**16),
+)
+def test_dense_shapes_dtypes_and_linearity(n, n_in, n_out, dtype, seed):
+    layer = Dense(n_in, n_out, seed=seed, dtype=dtype)
+    layer.biases[...] = 0
+    rng = np.random.default_rng(seed)
+    x1, x2 = (rng.standard_normal((n, n_in)).astype(dtype) for _ in range(2))
+    out = layer.forward(x1 + x2)
+    assert out.shape == (n, n_out) and out.dtype == dtype
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(out, layer.forward(x1) + layer.forward(x2), rtol=tol, atol=tol)
+    dinputs = layer.backward(np.ones((n, n_out), dtype=dtype))
+    assert dinputs.shape == x1.shape and dinputs.dtype == dtype
+    # With all-ones dvalues every input gets the row sums of W.
+    np.testing.assert_allclose(dinputs, np.tile(layer.weights.sum(axis=1), (n, 1)), rtol=tol, atol=tol)

@@ -1,7 +1,10 @@
 import math
 
+import hypothesis.extra.numpy as hnp
+import hypothesis.strategies as st
 import numpy as np
 import pytest
+from hypothesis import given, settings
 
 from nnlite import (
     BinaryCrossEntropy,
@@ -173,3 +176,34 @@ def test_bad_inputs():
         loss.backward(np.ones((6, 4)))
     # Integral floats are fine as class indices.
     assert SoftmaxCrossEntropy().forward(LOGITS, LABELS.astype(float)) == SoftmaxCrossEntropy().forward(LOGITS, LABELS)
+
+
+logit_rows = hnp.arrays(
+    np.float64, hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=6),
+    elements=st.floats(-50, 50),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(z=logit_rows, shift=st.floats(-100, 100), seed=st.integers(0, 2**16))
+def test_softmax_cross_entropy_properties(z, shift, seed):
+    labels = np.random.default_rng(seed).integers(0, z.shape[1], len(z))
+    loss = SoftmaxCrossEntropy()
+    value = loss.forward(z, labels)
+    grad = loss.backward().copy()
+    assert value >= 0
+    # Adding a constant to every logit of a row changes neither the loss nor the gradient.
+    assert SoftmaxCrossEntropy().forward(z + shift, labels) == pytest.approx(value, rel=1e-9, abs=1e-9)
+    np.testing.assert_allclose(loss.backward(), grad, atol=1e-12)
+    # Each row of (softmax - one_hot) / n sums to zero, and the true class gets the only negative entry.
+    np.testing.assert_allclose(grad.sum(axis=1), 0, atol=1e-12)
+    assert np.all(grad[np.arange(len(z)), labels] <= 0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(pred=logit_rows)
+def test_regression_losses_vanish_only_at_the_target(pred):
+    for loss in (MeanSquaredError(), MeanAbsoluteError()):
+        assert loss.forward(pred, pred) == 0.0
+        assert not loss.backward().any()
+        assert loss.forward(pred, pred + 1.0) > 0
