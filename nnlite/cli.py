@@ -27,25 +27,39 @@ def _cmd_gallery(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_gradcheck(args: argparse.Namespace) -> int:
+def _gradcheck_targets(rng: np.random.Generator) -> list[tuple[str, object, np.ndarray, dict]]:
+    """(label, object, inputs, extra gradcheck keywords) for every registered activation and the layers."""
     from . import activations
-    from .gradcheck import gradcheck
+    from .layers import Dense
+    from .network import Sequential
 
-    rng = np.random.default_rng(args.seed)
-    failed = 0
-    print(f"{'activation':<16}{'result':<9}{'max abs error':>15}{'worst entry':>26}")
+    targets = []
     for name in activations.names():
-        act = activations.get(name)
         x = rng.uniform(-4, 4, size=(8, 6))
         # keep clear of kinks (0, +-1, +-2.5, +-3, 6) where finite differences straddle a corner
         for kink in (0.0, 1.0, -1.0, 2.5, -2.5, 3.0, -3.0, 6.0):
-            near = np.abs(x - kink) < 0.01
-            x[near] += 0.05
-        result = gradcheck(act, x)
+            x[np.abs(x - kink) < 0.01] += 0.05
+        targets.append((name, activations.get(name), x, {}))
+    targets.append(("Dense(6, 4)", Dense(6, 4, seed=0), rng.normal(size=(5, 6)), {}))
+    # the L1/L2 penalty belongs to the loss, so the regularised layer is checked through one
+    model = Sequential([Dense(6, 8, seed=1, l1=1e-3, l2=1e-3), activations.get("tanh"), Dense(8, 3, seed=2)])
+    targets.append(("Sequential + L1/L2 + CE", model.with_loss("softmax_cross_entropy"),
+                    rng.normal(size=(5, 6)), {"targets": rng.integers(0, 3, size=5)}))
+    return targets
+
+
+def _cmd_gradcheck(args: argparse.Namespace) -> int:
+    from .gradcheck import gradcheck
+
+    targets = _gradcheck_targets(np.random.default_rng(args.seed))
+    failed = 0
+    print(f"{'object':<26}{'result':<9}{'max abs error':>15}{'worst entry':>28}")
+    for label, obj, x, extra in targets:
+        result = gradcheck(obj, x, **extra)
         failed += not result.passed
         where = f"{result.worst_tensor}{list(result.worst_index or ())}"
-        print(f"{name:<16}{'passed' if result.passed else 'FAILED':<9}{result.max_abs_error:>15.2e}{where:>26}")
-    print(f"{len(activations.names()) - failed} passed, {failed} failed")
+        print(f"{label:<26}{'passed' if result.passed else 'FAILED':<9}{result.max_abs_error:>15.2e}{where:>28}")
+    print(f"{len(targets) - failed} of {len(targets)} passed")
     return 1 if failed else 0
 
 
@@ -70,7 +84,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dpi", type=int, default=100)
     p.set_defaults(func=_cmd_gallery)
 
-    p = sub.add_parser("gradcheck", help="gradient-check every registered activation; print a table")
+    p = sub.add_parser("gradcheck", help="gradient-check every registered activation and layer; print a table")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=_cmd_gradcheck)
 
