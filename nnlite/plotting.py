@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 
@@ -79,4 +80,118 @@ def training_curves(history) -> Figure:
         ax.set_xlabel("epoch")
         ax.set_title(panel)
         ax.legend(fontsize="small")
+    return fig
+
+
+# ------------------------------------------------ the activation comparison study
+# These take the `ComparisonResults` of nnlite.experiments.compare_activations;
+# every curve is the mean over seeds, and activation k is drawn in colour Ck
+# in every figure.
+
+
+def comparison_curves(results) -> Figure:
+    """Training and test loss and accuracy per epoch, one line per activation (2x2 panels)."""
+    epochs = np.arange(1, results.epochs + 1)
+    fig = Figure(figsize=(10, 7), layout="constrained")
+    axes = fig.subplots(2, 2)
+    panels = (("loss", "training loss"), ("val_loss", "test loss"),
+              ("accuracy", "training accuracy"), ("val_accuracy", "test accuracy"))
+    for ax, (quantity, title) in zip(axes.flat, panels):
+        for k, name in enumerate(results.activations):
+            ax.plot(epochs, results.curve(name, quantity), color=f"C{k}", label=name)
+        ax.set_title(title)
+        ax.set_xlabel("epoch")
+    for ax in axes[0]:
+        ax.set_yscale("log")
+    axes[1, 1].legend(fontsize="small", ncols=2)
+    return fig
+
+
+def comparison_gradient_norms(results) -> Figure:
+    """Gradient norm ||(dL/dW_l, dL/db_l)||_2 of every Dense layer l over the
+    epochs (the mean over each epoch's batches), one panel per activation,
+    log scale shared by all panels; darker lines are nearer the input."""
+    epochs = np.arange(1, results.epochs + 1)
+    layers = list(results.runs[0].grad_norm)
+    ncols = min(4, len(results.activations))
+    nrows = -(-len(results.activations) // ncols)
+    fig = Figure(figsize=(3.2 * ncols, 2.8 * nrows), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False, sharey=True)
+    shades = matplotlib.colormaps["viridis"](np.linspace(0, 0.85, len(layers)))
+    for ax, name in zip(axes.flat, results.activations):
+        for layer, shade in zip(layers, shades):
+            ax.plot(epochs, results.curve(name, "grad_norm", layer), color=shade, label=layer)
+        ax.set_yscale("log")
+        ax.set_title(name)
+        ax.set_xlabel("epoch")
+    for ax in list(axes.flat)[len(results.activations):]:
+        ax.set_visible(False)
+    axes[0, 0].set_ylabel("gradient norm")
+    axes[0, 0].legend(fontsize="x-small")
+    return fig
+
+
+def gradient_norm_by_layer(results, epoch: int = 1) -> Figure:
+    """Gradient norm of each Dense layer (input side first) at one epoch, one
+    line per activation, log scale. Vanishing gradients show as a line that
+    falls layer by layer towards the input (sigmoid in a deep narrow net)."""
+    if not 1 <= epoch <= results.epochs:
+        raise ValueError(f"gradient_norm_by_layer: epoch must lie in 1..{results.epochs}, got {epoch}")
+    layers = list(results.runs[0].grad_norm)
+    fig = Figure(figsize=(5.5, 3.8), layout="constrained")
+    ax = fig.subplots()
+    depth = np.arange(1, len(layers) + 1)
+    for k, name in enumerate(results.activations):
+        norms = [results.curve(name, "grad_norm", layer)[epoch - 1] for layer in layers]
+        ax.plot(depth, norms, "o-", color=f"C{k}", label=name)
+    ax.set_yscale("log")
+    ax.set_xticks(depth)
+    ax.set_xlabel("Dense layer (1 = input side)")
+    ax.set_ylabel("gradient norm")
+    ax.set_title(f"gradient norm by layer, epoch {epoch}")
+    ax.legend(fontsize="small")
+    return fig
+
+
+def comparison_histograms(results, seed: int | None = None) -> Figure:
+    """The histograms kept for one seed (default: the first): one row per
+    activation, the first layer's weight gradient dL/dW1 (left) and the first
+    hidden layer's activations (right), one step curve per recorded epoch,
+    counts on a log scale."""
+    seed = results.seeds[0] if seed is None else seed
+    if seed not in results.seeds:
+        raise ValueError(f"comparison_histograms: seed {seed} was not run; the seeds are {results.seeds}")
+    n = len(results.activations)
+    fig = Figure(figsize=(8, 1.9 * n), layout="constrained")
+    axes = fig.subplots(n, 2, squeeze=False)
+    for row, name in zip(axes, results.activations):
+        run = next(r for r in results.runs_of(name) if r.seed == seed)
+        for k, (epoch, hists) in enumerate(sorted(run.histograms.items())):
+            for ax, what in zip(row, ("gradient", "activation")):
+                ax.stairs(hists[what]["counts"], hists[what]["edges"], color=f"C{k}", label=f"epoch {epoch}")
+        for ax in row:
+            ax.set_yscale("log")
+        row[0].set_ylabel(name)
+    axes[0, 0].set_title("first-layer weight gradient dL/dW1")
+    axes[0, 1].set_title("first hidden layer activations")
+    axes[0, 1].legend(fontsize="x-small")
+    return fig
+
+
+def comparison_unit_fractions(results) -> Figure:
+    """Dead units (output 0 on every probe sample, left) and saturated units
+    (|f'(x)| < 1e-3, right) over the epochs, averaged over the hidden layers,
+    one line per activation."""
+    epochs = np.arange(1, results.epochs + 1)
+    fig = Figure(figsize=(10, 3.6), layout="constrained")
+    axes = fig.subplots(1, 2, sharey=True)
+    layers = list(results.runs[0].dead_fraction)
+    for ax, quantity, title in zip(axes, ("dead_fraction", "saturation"), ("dead units", "saturated units")):
+        for k, name in enumerate(results.activations):
+            mean = np.mean([results.curve(name, quantity, layer) for layer in layers], axis=0)
+            ax.plot(epochs, mean, color=f"C{k}", label=name)
+        ax.set_title(f"{title} (mean over hidden layers)")
+        ax.set_xlabel("epoch")
+    axes[0].set_ylabel("fraction")
+    axes[1].legend(fontsize="small", ncols=2)
     return fig
