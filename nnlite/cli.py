@@ -74,6 +74,47 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _int_list(text: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError(f"expected positive integers, got {text!r}")
+    return values
+
+
+_COMPARE_FIGURES = {
+    "curves.png": "comparison_curves",
+    "gradient_norms.png": "comparison_gradient_norms",
+    "gradient_by_layer.png": "gradient_norm_by_layer",
+    "histograms.png": "comparison_histograms",
+    "units.png": "comparison_unit_fractions",
+}
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from . import plotting
+    from .experiments import compare_activations
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)  # before training: an unwritable folder fails in a second, not minutes
+    results = compare_activations(
+        args.dataset, [a.strip() for a in args.activations.split(",") if a.strip()], hidden=args.hidden,
+        epochs=args.epochs, seeds=range(args.seeds), batch_size=args.batch_size, learning_rate=args.lr, verbose=True,
+    )
+    caption = (f"{results.dataset}: MLP {'-'.join(map(str, results.hidden))}, {results.epochs} epochs, "
+               f"seeds {', '.join(map(str, results.seeds))}, batch {results.batch_size}, "
+               f"Adam lr {results.learning_rate:g}\n\n")
+    (out / "table.md").write_text(caption + results.table(), encoding="utf-8")
+    (out / "results.json").write_text(results.to_json(), encoding="utf-8")
+    for filename, function in _COMPARE_FIGURES.items():
+        getattr(plotting, function)(results).savefig(out / filename, dpi=args.dpi)
+    print(results.table())
+    print(f"wrote table.md, results.json and {', '.join(_COMPARE_FIGURES)} to {out}")
+    return 0
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nnlite", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -96,6 +137,19 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--import", dest="imports", action="append", default=[], metavar="MODULE",
                    help="import MODULE first so the activations it defines are registered")
     p.set_defaults(func=_cmd_bench)
+
+    p = sub.add_parser("compare", help="train one MLP per activation and seed; write a table, JSON and figures")
+    p.add_argument("--dataset", default="digits", help="digits, spiral or mnist:DIR (default digits)")
+    p.add_argument("--activations", default="relu,tanh,sigmoid,elu,leaky_relu,selu,gelu,swish",
+                   help="comma-separated registry names")
+    p.add_argument("--hidden", type=_int_list, default=(128,), help="hidden widths, e.g. 32,32,32 (default 128)")
+    p.add_argument("--epochs", type=int, default=20)
+    p.add_argument("--seeds", type=int, default=3, help="number of seeds: 0..N-1 (default 3)")
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (default 0.001)")
+    p.add_argument("--out", default="compare", help="folder to write into (default ./compare)")
+    p.add_argument("--dpi", type=int, default=70)
+    p.set_defaults(func=_cmd_compare)
 
     return parser
 
