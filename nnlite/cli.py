@@ -103,7 +103,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         args.dataset, [a.strip() for a in args.activations.split(",") if a.strip()], hidden=args.hidden,
         epochs=args.epochs, seeds=range(args.seeds), batch_size=args.batch_size, learning_rate=args.lr, verbose=True,
     )
-    caption = (f"{results.dataset}: MLP {'-'.join(map(str, results.hidden))}, {results.epochs} epochs, "
+    caption = (f"{results.dataset}: hidden layers {'-'.join(map(str, results.hidden))}, {results.epochs} epochs, "
                f"seeds {', '.join(map(str, results.seeds))}, batch {results.batch_size}, "
                f"Adam lr {results.learning_rate:g}\n\n")
     (out / "table.md").write_text(caption + results.table(), encoding="utf-8")

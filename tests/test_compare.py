@@ -179,7 +179,8 @@ def test_cli_writes_table_json_and_figures(tmp_path, capsys):
              "histograms.png", "units.png"}
     assert {p.name for p in out.iterdir()} == names
     table = (out / "table.md").read_text(encoding="utf-8")
-    assert table.startswith("spiral: MLP 8-8, 2 epochs, seeds 0, 1") and "| relu |" in table and "| tanh |" in table
+    assert table.startswith("spiral: hidden layers 8-8, 2 epochs, seeds 0, 1")
+    assert "| relu |" in table and "| tanh |" in table
     assert json.loads((out / "results.json").read_text(encoding="utf-8"))["hidden"] == [8, 8]
 
 
