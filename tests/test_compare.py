@@ -155,6 +155,13 @@ def test_bad_arguments_are_named(kwargs, message):
         compare_activations(**kwargs)
 
 
+def test_activations_must_be_a_list_of_names():
+    with pytest.raises(TypeError, match="list of registry names"):
+        compare_activations("spiral", "relu")
+    with pytest.raises(TypeError, match="registry names"):
+        compare_activations("spiral", [object()])
+
+
 def test_figures(study):
     for function in (plotting.comparison_curves, plotting.comparison_gradient_norms,
                      plotting.gradient_norm_by_layer, plotting.comparison_histograms,

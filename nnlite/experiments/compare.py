@@ -288,13 +288,14 @@ def compare_activations(
     gradient and activation histograms are kept. `verbose` prints one
     progress line per run.
     """
-    name, data = _load(dataset)
     for what, value, low in (("epochs", epochs, 1), ("batch_size", batch_size, 1)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
             raise ValueError(f"compare_activations: {what} must be an integer >= {low}, got {value!r}")
     hidden, seeds = tuple(int(h) for h in hidden), tuple(int(s) for s in seeds)
     if not hidden or not seeds:
         raise ValueError("compare_activations needs at least one hidden layer and one seed")
+    if isinstance(activations, str):
+        raise TypeError(f"activations must be a list of registry names, got the string {activations!r}")
     names = []
     for act in activations:
         if not isinstance(act, str):
@@ -310,6 +311,7 @@ def compare_activations(
     histogram_epochs = tuple(sorted({int(e) for e in histogram_epochs}))
     if any(not 0 <= e <= epochs for e in histogram_epochs):
         raise ValueError(f"histogram_epochs must lie in 0..{epochs}, got {histogram_epochs}")
+    name, data = _load(dataset)  # after the checks: a typo should not wait for MNIST to load
 
     runs = []
     for seed in seeds:
