@@ -32,6 +32,7 @@ from .activations import (
     Tanh,
 )
 from .bench import bench
+from .explain import explain
 from .gradcheck import GradCheckError, GradCheckResult, gradcheck
 from .layers import Dense, Layer
 from .losses import (
@@ -47,7 +48,7 @@ from .optimizers import SGD, Adam
 __version__ = "0.1.0"
 
 __all__ = [
-    "activations", "plotting", "bench", "Activation", "gradcheck", "GradCheckResult", "GradCheckError",
+    "activations", "plotting", "bench", "explain", "Activation", "gradcheck", "GradCheckResult", "GradCheckError",
     "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "ELU", "SELU", "CELU", "PReLU", "ReLU6",
     "Softplus", "Softsign", "HardSigmoid", "HardTanh", "HardSwish", "Swish", "GELU",
     "Mish", "Gaussian", "Step", "Linear", "Softmax", "LogSoftmax", "Maxout",
