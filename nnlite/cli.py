@@ -115,6 +115,19 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_explain(args: argparse.Namespace) -> int:
+    from . import activations
+    from .explain import explain
+    from .layers import Dense
+
+    # The neuron y = f(w*x + b) as a Dense(1, 1) holding w and b, then f.
+    dense = Dense(1, 1, weight_init="zeros")
+    dense.weights[...], dense.biases[...] = args.weight, args.bias
+    result = explain((dense, activations.get(args.activation)), args.x, args.target, loss=args.loss)
+    print(result.to_markdown() if args.markdown else result)
+    return 0
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nnlite", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -150,6 +163,16 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="compare", help="folder to write into (default ./compare)")
     p.add_argument("--dpi", type=int, default=70)
     p.set_defaults(func=_cmd_compare)
+
+    p = sub.add_parser("explain", help="the chain rule for one neuron y = f(w*x + b): every factor of dL/dw, checked")
+    p.add_argument("--activation", default="tanh", help="registry name (default tanh)")
+    p.add_argument("--weight", type=float, default=1.0)
+    p.add_argument("--bias", type=float, default=0.0)
+    p.add_argument("--x", type=float, nargs="+", default=[0.5], help="one input, or several (a batch)")
+    p.add_argument("--target", type=float, nargs="+", default=[1.0], help="one target per input")
+    p.add_argument("--loss", default="mse", help="registry name (default mse)")
+    p.add_argument("--markdown", action="store_true", help="print markdown tables instead of plain text")
+    p.set_defaults(func=_cmd_explain)
 
     return parser
 

@@ -282,6 +282,7 @@ def explain(
     description, layers = _layers_of(model)
     blocks = _blocks(layers)
     loss_fn = _losses.get(loss)
+    loss_name = loss if isinstance(loss, str) else loss_fn.name
     x = np.array(as_float_array(x, "explain x"), dtype=np.float64)
     if x.ndim < 2:
         x = x.reshape(-1, 1)
@@ -379,7 +380,7 @@ def explain(
             Quantity("a", f"{f_name}(z)", a_out),
         ]
         step.backward = [
-            Quantity("dL/da", f"from the loss ({loss_fn.name})" if last else "sum_k dL/dz'_k w'_k (next layer)",
+            Quantity("dL/da", f"from the loss ({loss_name})" if last else "sum_k dL/dz'_k w'_k (next layer)",
                      dL_da, num_da, float(np.mean(num_da))),
             Quantity("da/dz", f"f'(z), f = {f_name}", da_dz, num_f, float(np.mean(num_f))),
             Quantity("dL/dz", "dL/da * da/dz", dL_dz, num_dz, float(np.mean(num_dz))),
@@ -392,5 +393,4 @@ def explain(
     clean_pass()  # leave the model holding the unperturbed batch's state and gradients
     chain = " -> ".join(step.title for step in steps)
     description = chain if description is None else f"{description}: {chain}"
-    loss_name = loss if isinstance(loss, str) else loss_fn.name
     return Explanation(description, loss_name, sample, losses, batch_loss, steps)
