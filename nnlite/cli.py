@@ -116,14 +116,11 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
-    from . import activations
     from .explain import explain
-    from .layers import Dense
+    from .neuron import OneNeuron
 
-    # The neuron y = f(w*x + b) as a Dense(1, 1) holding w and b, then f.
-    dense = Dense(1, 1, weight_init="zeros")
-    dense.weights[...], dense.biases[...] = args.weight, args.bias
-    result = explain((dense, activations.get(args.activation)), args.x, args.target, loss=args.loss)
+    neuron = OneNeuron(args.activation, weight=args.weight, bias=args.bias)
+    result = explain(neuron, args.x, args.target, loss=args.loss)
     print(result.to_markdown() if args.markdown else result)
     return 0
 

@@ -203,16 +203,16 @@ def _is_elementwise(act: _activations.Activation) -> bool:
     return type(act).derivative is not _activations.Activation.derivative
 
 
-def _layers_of(model: Any) -> tuple[str | None, list[Any]]:
-    """(model kind or None, layers) for a Sequential, a Dense, a (Dense, activation) pair or a OneNeuron."""
+def _layers_of(model: Any) -> tuple[str, list[Any]]:
+    """(description with a "{chain}" slot for the layers, layers) for each kind of model explain takes."""
     from .network import Sequential
 
     if isinstance(model, Sequential):
-        return "Sequential", list(model.layers)
+        return "Sequential: {chain}", list(model.layers)
     if isinstance(model, Dense):
-        return None, [model]
+        return "{chain}", [model]
     if isinstance(model, (tuple, list)):
-        return None, [_activations.get(m) if isinstance(m, str) else m for m in model]
+        return "{chain}", [_activations.get(m) if isinstance(m, str) else m for m in model]
     if hasattr(model, "activation") and hasattr(model, "weight") and hasattr(model, "bias"):
         # A OneNeuron is a Dense(1, 1) with the same w and b: explain that copy.
         dense = Dense(1, 1, weight_init="zeros")
@@ -374,8 +374,9 @@ def explain(
         step = Step(number, f"Dense({dense.n_inputs}, {dense.n_neurons}) + {f_name}", act, (i, j), z_all)
         step.forward = [
             Quantity("x", source, x_i.copy()),
-            Quantity("w", f"weights[{i}, {j}]", np.full(n, dense.weights[i, j])),
-            Quantity("b", f"biases[{j}]", np.full(n, dense.biases[0, j])),
+            Quantity("w", "weight" if dense.weights.size == 1 else f"weights[{i}, {j}]",
+                     np.full(n, dense.weights[i, j])),
+            Quantity("b", "bias" if dense.biases.size == 1 else f"biases[{j}]", np.full(n, dense.biases[0, j])),
             Quantity("z", "w*x + b" if dense.n_inputs == 1 else f"sum_i weights[i, {j}] x_i + b", z.copy()),
             Quantity("a", f"{f_name}(z)", a_out),
         ]
@@ -391,6 +392,5 @@ def explain(
         steps.append(step)
 
     clean_pass()  # leave the model holding the unperturbed batch's state and gradients
-    chain = " -> ".join(step.title for step in steps)
-    description = chain if description is None else f"{description}: {chain}"
+    description = description.format(chain=" -> ".join(step.title for step in steps))
     return Explanation(description, loss_name, sample, losses, batch_loss, steps)
