@@ -113,7 +113,15 @@ class Activation:
     def backward(self, dvalues: np.ndarray) -> np.ndarray:
         """dinputs = dvalues * f'(inputs); stores and returns it."""
         dvalues = check_dvalues(self, dvalues)
-        self.dinputs = dvalues * self.derivative(self.inputs, self.output)
+        d = self.derivative(self.inputs, self.output)
+        # The derivatives defined in this module always return a new array of the
+        # inputs' shape, so the product can reuse it; a user's derivative may return
+        # a shared or read-only array, so it gets a fresh product.
+        if type(self).derivative.__module__ == __name__ and d.dtype == np.result_type(d, dvalues):
+            d *= dvalues
+            self.dinputs = d
+        else:
+            self.dinputs = dvalues * d
         return self.dinputs
 
     __call__ = forward
@@ -161,9 +169,31 @@ def names(aliases: bool = False) -> list[str]:
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
-    """1 / (1 + exp(-x)) without overflow: exp only ever sees -|x|."""
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1, e) / (1 + e)
+    """1 / (1 + exp(-x)), accurate to a few ulps in relative terms for every x.
+
+    For x below about -709 (float64; -88 in float32) exp(-x) overflows to inf
+    and 1 / inf = 0 is the correctly rounded limit, so that overflow is silenced
+    rather than avoided: this is 3-4x faster than the branching form.
+    """
+    t = np.negative(x)
+    with np.errstate(over="ignore"):
+        np.exp(t, out=t)
+    t += 1
+    return np.reciprocal(t, out=t)
+
+
+def _select(mask: np.ndarray, a: float | np.ndarray, b: float | np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """a where mask else b, exactly, for finite a and b.
+
+    Arithmetic instead of np.where: on inputs of random sign np.where
+    mispredicts its branch and runs about 10x slower than these passes.
+    """
+    m = mask.astype(dtype)
+    out = m * a
+    m -= 1
+    m *= b
+    out -= m
+    return out
 
 
 class Sigmoid(Activation):
@@ -180,7 +210,9 @@ class Sigmoid(Activation):
         return _sigmoid(x)
 
     def derivative(self, x, y):
-        return y * (1 - y)
+        d = 1 - y
+        d *= y
+        return d
 
     def second_derivative(self, x, y):
         return y * (1 - y) * (1 - 2 * y)
@@ -200,7 +232,8 @@ class Tanh(Activation):
         return np.tanh(x)
 
     def derivative(self, x, y):
-        return 1 - y * y
+        d = y * y
+        return np.subtract(1, d, out=d)
 
     def second_derivative(self, x, y):
         return -2 * y * (1 - y * y)
@@ -235,18 +268,26 @@ class LeakyReLU(Activation):
         self.alpha = float(alpha)
 
     def function(self, x):
-        return np.where(x > 0, x, self.alpha * x)
+        # max(x, alpha x) is x for x > 0 and alpha x below when alpha <= 1 (min when alpha > 1)
+        ax = self.alpha * x
+        return np.maximum(x, ax, out=ax) if self.alpha <= 1 else np.minimum(x, ax, out=ax)
 
     def derivative(self, x, y):
-        return np.where(x > 0, 1, self.alpha).astype(x.dtype)
+        return _select(x > 0, 1, self.alpha, x.dtype)
 
     def get_config(self):
         return {"alpha": self.alpha}
 
 
-def _expm1_neg(x: np.ndarray) -> np.ndarray:
-    """exp(x) - 1 on min(x, 0): the negative branch of ELU-like units, overflow-free."""
-    return np.expm1(np.minimum(x, 0))
+def _elu(x: np.ndarray, alpha: float, inner: float = 1.0) -> np.ndarray:
+    """max(x, 0) + alpha * (exp(min(x, 0) / inner) - 1): one branch is always exactly 0."""
+    t = np.minimum(x, 0)
+    if inner != 1:
+        t /= inner
+    np.expm1(t, out=t)
+    t *= alpha
+    t += np.maximum(x, 0)
+    return t
 
 
 class ELU(Activation):
@@ -262,10 +303,10 @@ class ELU(Activation):
         self.alpha = float(alpha)
 
     def function(self, x):
-        return np.where(x > 0, x, self.alpha * _expm1_neg(x))
+        return _elu(x, self.alpha)
 
     def derivative(self, x, y):
-        return np.where(x > 0, 1, y + self.alpha).astype(x.dtype)
+        return _select(x > 0, 1, np.minimum(y, 0) + self.alpha, x.dtype)
 
     def get_config(self):
         return {"alpha": self.alpha}
@@ -285,10 +326,12 @@ class SELU(Activation):
     scale = 1.0507009873554804934193349852946
 
     def function(self, x):
-        return self.scale * np.where(x > 0, x, self.alpha * _expm1_neg(x))
+        y = _elu(x, self.alpha)
+        y *= self.scale
+        return y
 
     def derivative(self, x, y):
-        return np.where(x > 0, self.scale, y + self.scale * self.alpha).astype(x.dtype)
+        return _select(x > 0, self.scale, np.minimum(y, 0) + self.scale * self.alpha, x.dtype)
 
 
 class CELU(Activation):
@@ -306,10 +349,10 @@ class CELU(Activation):
         self.alpha = float(alpha)
 
     def function(self, x):
-        return np.where(x > 0, x, self.alpha * np.expm1(np.minimum(x, 0) / self.alpha))
+        return _elu(x, self.alpha, inner=self.alpha)
 
     def derivative(self, x, y):
-        return np.where(x > 0, 1, y / self.alpha + 1).astype(x.dtype)
+        return _select(x > 0, 1, np.minimum(y, 0) / self.alpha + 1, x.dtype)
 
     def get_config(self):
         return {"alpha": self.alpha}
@@ -349,10 +392,13 @@ class PReLU(Activation):
         return self.params["alpha"].astype(x.dtype, copy=False)
 
     def function(self, x):
-        return np.where(x > 0, x, self._alpha_for(x) * x)
+        y = np.minimum(x, 0)
+        y *= self._alpha_for(x)
+        y += np.maximum(x, 0)
+        return y
 
     def derivative(self, x, y):
-        return np.where(x > 0, 1, self._alpha_for(x)).astype(x.dtype)
+        return _select(x > 0, 1, self._alpha_for(x), x.dtype)
 
     def backward(self, dvalues):
         dinputs = super().backward(dvalues)
@@ -383,6 +429,18 @@ class ReLU6(Activation):
         return ((x > 0) & (x < 6)).astype(x.dtype)
 
 
+def _softplus(x: np.ndarray, beta: float = 1.0) -> np.ndarray:
+    """max(x, 0) + log1p(exp(-beta |x|)) / beta: exp never sees a positive argument."""
+    t = np.abs(x)
+    t *= -beta
+    np.exp(t, out=t)
+    np.log1p(t, out=t)
+    if beta != 1:
+        t /= beta
+    t += np.maximum(x, 0)
+    return t
+
+
 class Softplus(Activation):
     """Softplus (Dugas et al., 2001), a smooth ReLU.
 
@@ -399,7 +457,7 @@ class Softplus(Activation):
         self.beta = float(beta)
 
     def function(self, x):
-        return np.maximum(x, 0) + np.log1p(np.exp(-self.beta * np.abs(x))) / self.beta
+        return _softplus(x, self.beta)
 
     def derivative(self, x, y):
         return _sigmoid(self.beta * x)
@@ -452,7 +510,9 @@ class HardSigmoid(Activation):
         return np.clip(self.slope * x + self.offset, 0, 1)
 
     def derivative(self, x, y):
-        return np.where((y > 0) & (y < 1), self.slope, 0).astype(x.dtype)
+        d = ((y > 0) & (y < 1)).astype(x.dtype)
+        d *= self.slope
+        return d
 
     def get_config(self):
         return {"slope": self.slope, "offset": self.offset}
@@ -496,8 +556,12 @@ class HardSwish(Activation):
         return x * (np.clip(x + 3, 0, 6) / 6)
 
     def derivative(self, x, y):
-        xc = np.clip(x, -3, 3)  # the ramp's formula only matters inside [-3, 3]
-        return np.where(x < -3, 0, np.where(x > 3, 1, (2 * xc + 3) / 6)).astype(x.dtype)
+        d = np.clip(x, -3, 3)  # clipped so the ramp's value stays finite outside [-3, 3]
+        d *= 2 / 6
+        d += 3 / 6
+        d *= (x >= -3) & (x <= 3)
+        d += x > 3
+        return d
 
 
 class Swish(Activation):
@@ -529,7 +593,11 @@ class Swish(Activation):
     def derivative(self, x, y):
         beta = self.beta
         s = _sigmoid(beta * x)
-        return s + beta * y * (1 - s)
+        d = 1 - s
+        d *= y
+        d *= beta
+        d += s
+        return d
 
     def backward(self, dvalues):
         dinputs = super().backward(dvalues)
@@ -602,27 +670,27 @@ class Mish(Activation):
 
     f(x)  = x * tanh(softplus(x))
     f'(x) = tanh(sp) + x * sigmoid(x) * (1 - tanh(sp)^2),  sp = softplus(x)
-    tanh(softplus(x)) = n (n + 2) / (n (n + 2) + 2) with n = exp(x), evaluated in
-    a form that neither overflows nor cancels for any x.
+    softplus is computed stably and tanh keeps its relative accuracy for the
+    tiny sp of the far negative side, so f is accurate in relative terms everywhere.
     """
 
     name = "mish"
 
-    @staticmethod
-    def _tanh_softplus(x):
-        e = np.exp(-np.abs(x))
-        pos = (1 + 2 * e) / (1 + 2 * e + 2 * e * e)  # n(n+2)/(n(n+2)+2) divided by n^2
-        neg = e * (e + 2) / (e * (e + 2) + 2)
-        return np.where(x >= 0, pos, neg)
-
     def function(self, x):
-        return x * self._tanh_softplus(x)
+        t = _softplus(x)
+        np.tanh(t, out=t)
+        t *= x
+        return t
 
     def derivative(self, x, y):
-        t = self._tanh_softplus(x)
-        # 1 - t^2 = sech(sp)^2 is at most 1; x * sigmoid(x) stays finite, and the
-        # product vanishes before x does at -inf.
-        return t + x * _sigmoid(x) * (1 - t) * (1 + t)
+        t = _softplus(x)
+        np.tanh(t, out=t)
+        # (1 - t)(1 + t) = sech(sp)^2 <= 1 and x * sigmoid(x) is finite, so no overflow
+        d = x * _sigmoid(x)
+        d *= 1 - t
+        d *= 1 + t
+        d += t
+        return d
 
 
 class Gaussian(Activation):
@@ -658,7 +726,7 @@ class Step(Activation):
     aliases = ("binary_step",)
 
     def function(self, x):
-        return np.where(np.isnan(x), x, x > 0).astype(x.dtype)
+        return np.maximum(np.sign(x), 0)  # sign keeps NaN, which np.maximum propagates
 
     def derivative(self, x, y):
         return np.zeros_like(x)
