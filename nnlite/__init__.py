@@ -4,7 +4,7 @@ See DESIGN.md (shared) for the public contract; the names re-exported here
 are the public API.
 """
 
-from . import activations, datasets, layers, losses, optimizers, plotting
+from . import activations, datasets, experiments, information, layers, losses, optimizers, plotting
 from .activations import (
     CELU,
     ELU,
@@ -43,11 +43,13 @@ from .losses import (
     SoftmaxCrossEntropy,
 )
 from .network import History, Sequential
+from .neuron import NeuronHistory, OneNeuron
 from .optimizers import SGD, Adam
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "information", "experiments", "OneNeuron", "NeuronHistory",
     "activations", "plotting", "bench", "explain", "Activation", "gradcheck", "GradCheckResult", "GradCheckError",
     "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "ELU", "SELU", "CELU", "PReLU", "ReLU6",
     "Softplus", "Softsign", "HardSigmoid", "HardTanh", "HardSwish", "Swish", "GELU",

@@ -125,6 +125,23 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_minimal_model(args: argparse.Namespace) -> int:
+    from .experiments.minimal_model import run_minimal_model, write_minimal_model
+
+    results = run_minimal_model(n_samples=args.samples, seed=args.seed, bins=args.bins)
+    written = write_minimal_model(results, args.out, dpi=args.dpi)
+    h = results.input_entropy
+    print(f"H(X), 50 bins: {h['x_50_bins']:.2f} bits; a second draw: {h['second_draw_50_bins']:.2f} bits, "
+          f"{h['second_draw_5_bins']:.2f} bits with 5 bins")
+    w0, w1 = results.weights[0], results.weights[-1]
+    for name, per_row in results.mi_per_row.items():
+        glob = results.mi_global[name]
+        print(f"{name:<13} I(X;T) per-weight bins {per_row[0]:5.2f} -> {per_row[-1]:5.2f} bits, "
+              f"global bins {glob[0]:5.2f} -> {glob[-1]:5.2f} bits (w {w0:g} -> {w1:g})")
+    print(f"wrote {', '.join(p.name for p in written)} to {args.out}")
+    return 0
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nnlite", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -170,6 +187,14 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--loss", default="mse", help="registry name (default mse)")
     p.add_argument("--markdown", action="store_true", help="print markdown tables instead of plain text")
     p.set_defaults(func=_cmd_explain)
+
+    p = sub.add_parser("minimal-model", help="the one-neuron information experiment: every figure, number and JSON")
+    p.add_argument("--out", default="results", help="folder to write into (default ./results)")
+    p.add_argument("--samples", type=int, default=1000, help="draws of N(0,1) (default 1000, the notebooks')")
+    p.add_argument("--seed", type=int, default=0, help="np.random.RandomState seed (default 0, the notebooks')")
+    p.add_argument("--bins", type=int, default=50, help="bins per weight (default 50)")
+    p.add_argument("--dpi", type=int, default=100)
+    p.set_defaults(func=_cmd_minimal_model)
 
     return parser
 

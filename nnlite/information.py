@@ -292,7 +292,8 @@ def _entropy_from_counts(counts: np.ndarray, base: float, axis=-1) -> np.ndarray
     total = counts.sum(axis=axis, keepdims=True)
     p = counts / np.maximum(total, 1)
     logp = np.log(p, out=np.zeros_like(p), where=counts > 0)
-    return -np.sum(p * logp, axis=axis) / np.log(base)
+    # + 0.0 turns the -0.0 of a single-bin row into 0.0
+    return -np.sum(p * logp, axis=axis) / np.log(base) + 0.0
 
 
 def _check_base(base: float) -> float:

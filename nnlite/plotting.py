@@ -195,3 +195,111 @@ def comparison_unit_fractions(results) -> Figure:
     axes[0].set_ylabel("fraction")
     axes[1].legend(fontsize="small", ncols=2)
     return fig
+
+
+def activation_overlay(names: Sequence[str | _activations.Activation], z: np.ndarray | None = None) -> Figure:
+    """All the given activations f(z) on one axes (the minimal-model notebooks' first figure)."""
+    z = np.linspace(-5, 5, 501) if z is None else np.asarray(z, dtype=np.float64)
+    fig = Figure(figsize=(6.4, 4.4), layout="constrained")
+    ax = fig.subplots()
+    for name in names:
+        act = _activations.get(name) if not isinstance(name, _activations.Activation) else name
+        ax.plot(z, act.function(z), label=act.name)
+    ax.set_ylim(-1.5, 4)
+    ax.set_xlabel("net input z = w x + b")
+    ax.set_ylabel("f(z)")
+    ax.set_title("activations of the minimal model")
+    ax.legend(fontsize="small", ncol=2)
+    return fig
+
+
+def neuron_output_grid(activations, x: np.ndarray, weights: Sequence[float], ncols: int = 4) -> Figure:
+    """One panel per activation: the neuron's output T = f(w x) against x for a few weights.
+
+    `activations` maps a label to an Activation (or registry name); saturation
+    shows as flat tails, which is what makes binned I(X;T) fall as w grows.
+    """
+    x = np.sort(np.asarray(x, dtype=np.float64))
+    items = list(activations.items())
+    if not items:
+        raise ValueError("neuron_output_grid needs at least one activation")
+    ncols = max(1, min(ncols, len(items)))
+    nrows = -(-len(items) // ncols)
+    fig = Figure(figsize=(2.9 * ncols, 2.4 * nrows), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    for ax, (label, act) in zip(axes.flat, items):
+        act = _activations.get(act)
+        for w in weights:
+            ax.plot(x, act.function(w * x), label=f"w = {w:g}")
+        ax.set_title(label)
+        ax.set_xlabel("x")
+        ax.set_ylabel("T = f(w x)")
+    for ax in list(axes.flat)[len(items):]:
+        ax.set_visible(False)
+    axes.flat[0].legend(fontsize="x-small")
+    return fig
+
+
+def information_vs_weight(
+    weights: np.ndarray,
+    curves,
+    title: str = "",
+    reference: float | None = None,
+    ylabel: str = "I(X;T) = H(T) (bits)",
+) -> Figure:
+    """Binned I(X;T) against the weight w, one curve per label in `curves`
+    (label -> values, one per weight); `reference` draws a dashed line, e.g. H(X)."""
+    fig = Figure(figsize=(7.2, 4.6), layout="constrained")
+    ax = fig.subplots()
+    for label, values in curves.items():
+        ax.plot(weights, values, label=label)
+    if reference is not None:
+        ax.axhline(reference, color="0.4", ls="--", lw=1, label=f"H(X) = {reference:.2f} bits")
+    ax.set_xlabel("weight w")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(fontsize="small", ncol=2)
+    return fig
+
+
+def information_panels(
+    weights: np.ndarray,
+    panels,
+    legend_title: str = "",
+    title: str = "",
+    ylabel: str = "I(X;T) = H(T) (bits)",
+) -> Figure:
+    """One panel per entry of `panels` (panel title -> {curve label -> values per weight}),
+    I(X;T) against w: the bias sweep and the bin-count comparison."""
+    fig = Figure(figsize=(5.0 * len(panels), 4.0), layout="constrained")
+    axes = fig.subplots(1, len(panels), squeeze=False)[0]
+    for ax, (name, curves) in zip(axes, panels.items()):
+        for label, values in curves.items():
+            ax.plot(weights, values, label=str(label))
+        ax.set_title(name)
+        ax.set_xlabel("weight w")
+        ax.set_ylabel(ylabel)
+        ax.legend(title=legend_title, fontsize="small")
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def binning_picture(x: np.ndarray, t: np.ndarray, edges: np.ndarray, title: str = "") -> Figure:
+    """Where the samples of one weight fall in the bins (the notebooks' plot_binning):
+    T against x with the bin edges as horizontal lines, and the count per bin."""
+    x, t, edges = (np.asarray(a, dtype=np.float64) for a in (x, t, edges))
+    counts, _ = np.histogram(t, edges)
+    fig = Figure(figsize=(8.4, 4.2), layout="constrained")
+    ax, axh = fig.subplots(1, 2, gridspec_kw={"width_ratios": [2, 1]}, sharey=True)
+    ax.plot(x, t, ".", ms=2)
+    for e in edges:
+        ax.axhline(e, color="0.8", lw=0.5, zorder=0)
+    ax.set_xlabel("x")
+    ax.set_ylabel("T")
+    ax.set_title(title)
+    axh.barh(edges[:-1], counts, height=np.diff(edges), align="edge")
+    axh.set_xlabel("samples per bin")
+    p = counts[counts > 0] / counts.sum()
+    axh.set_title(f"H(T) = {-np.sum(p * np.log2(p)):.2f} bits")
+    return fig

@@ -1,5 +1,7 @@
 """The seed experiments as functions (see DESIGN.md)."""
 
 from .compare import DEFAULT_ACTIVATIONS, ActivationRun, ComparisonResults, build_mlp, compare_activations
+from .minimal_model import MINIMAL_MODEL_ACTIVATIONS, MinimalModelResults, run_minimal_model, write_minimal_model
 
-__all__ = ["compare_activations", "ComparisonResults", "ActivationRun", "build_mlp", "DEFAULT_ACTIVATIONS"]
+__all__ = ["compare_activations", "ComparisonResults", "ActivationRun", "build_mlp", "DEFAULT_ACTIVATIONS",
+           "run_minimal_model", "write_minimal_model", "MinimalModelResults", "MINIMAL_MODEL_ACTIVATIONS"]
