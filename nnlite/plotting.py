@@ -251,8 +251,9 @@ def information_vs_weight(
     (label -> values, one per weight); `reference` draws a dashed line, e.g. H(X)."""
     fig = Figure(figsize=(7.2, 4.6), layout="constrained")
     ax = fig.subplots()
-    for label, values in curves.items():
-        ax.plot(weights, values, label=label)
+    for i, (label, values) in enumerate(curves.items()):
+        # the colour cycle has 10 colours: later curves are dashed so none look alike
+        ax.plot(weights, values, "-" if i < 10 else "-.", label=label)
     if reference is not None:
         ax.axhline(reference, color="0.4", ls="--", lw=1, label=f"H(X) = {reference:.2f} bits")
     ax.set_xlabel("weight w")
