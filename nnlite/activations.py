@@ -281,7 +281,8 @@ class LeakyReLU(Activation):
 
 def _elu(x: np.ndarray, alpha: float, inner: float = 1.0) -> np.ndarray:
     """max(x, 0) + alpha * (exp(min(x, 0) / inner) - 1): one branch is always exactly 0."""
-    t = np.minimum(x, 0)
+    # below -60 * inner, exp(x / inner) - 1 is -1 to every digit; clipping keeps x / inner finite
+    t = np.clip(x, -60 * inner, 0)
     if inner != 1:
         t /= inner
     np.expm1(t, out=t)
