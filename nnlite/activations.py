@@ -182,6 +182,14 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return np.reciprocal(t, out=t)
 
 
+def _scaled(x: np.ndarray, c: float) -> np.ndarray:
+    """c * x, where an overflow (x = 1e308 with c = 2, or 3e38 in float32) goes
+    to +-inf silently: every caller feeds it to exp or sigmoid, for which the
+    infinite argument gives the correct limit."""
+    with np.errstate(over="ignore"):
+        return x * c
+
+
 def _select(mask: np.ndarray, a: float | np.ndarray, b: float | np.ndarray, dtype: np.dtype) -> np.ndarray:
     """a where mask else b, exactly, for finite a and b.
 
@@ -432,8 +440,7 @@ class ReLU6(Activation):
 
 def _softplus(x: np.ndarray, beta: float = 1.0) -> np.ndarray:
     """max(x, 0) + log1p(exp(-beta |x|)) / beta: exp never sees a positive argument."""
-    t = np.abs(x)
-    t *= -beta
+    t = _scaled(np.abs(x), -beta)
     np.exp(t, out=t)
     np.log1p(t, out=t)
     if beta != 1:
@@ -461,10 +468,10 @@ class Softplus(Activation):
         return _softplus(x, self.beta)
 
     def derivative(self, x, y):
-        return _sigmoid(self.beta * x)
+        return _sigmoid(_scaled(x, self.beta))
 
     def second_derivative(self, x, y):
-        s = _sigmoid(self.beta * x)
+        s = _sigmoid(_scaled(x, self.beta))
         return self.beta * s * (1 - s)
 
     def get_config(self):
@@ -589,11 +596,11 @@ class Swish(Activation):
         return float(self.params["beta"][0]) if self.learnable else self._beta
 
     def function(self, x):
-        return x * _sigmoid(self.beta * x)
+        return x * _sigmoid(_scaled(x, self.beta))
 
     def derivative(self, x, y):
         beta = self.beta
-        s = _sigmoid(beta * x)
+        s = _sigmoid(_scaled(x, beta))
         d = 1 - s
         d *= y
         d *= beta
@@ -627,6 +634,9 @@ class GELU(Activation):
             f'(x) = s + 2 x s (1 - s) u',  s = sigmoid(2u),
             u' = sqrt(2/pi) * (1 + 3 * 0.044715 x^2)
     Phi comes from erfc so the far negative tail keeps its relative accuracy.
+    float32 inputs are evaluated in float64 and rounded once: in float32 the
+    rounding of x / sqrt(2) (or of 2u) is multiplied by x^2 in the tail
+    (erfc(z) ~ exp(-z^2)), which cost 50 ulps at x = -12.
     """
 
     name = "gelu"
@@ -643,9 +653,12 @@ class GELU(Activation):
         return xc, _SQRT_2_OVER_PI * (xc + 0.044715 * xc * xc * xc)
 
     def function(self, x):
+        xd = x.astype(np.float64, copy=False)
         if self.approximate == "tanh":
-            return x * _sigmoid(2 * self._u(x)[1])
-        return x * (0.5 * erfc(-_SQRT_HALF * x))
+            y = xd * _sigmoid(2 * self._u(xd)[1])
+        else:
+            y = xd * (0.5 * erfc(-_SQRT_HALF * xd))
+        return y.astype(x.dtype, copy=False)
 
     def derivative(self, x, y):
         if self.approximate == "tanh":
@@ -716,8 +729,11 @@ class Gaussian(Activation):
     name = "gaussian"
 
     def function(self, x):
-        xc = np.clip(x, -40, 40)  # exp(-1600) is already 0; keeps x^2 finite
-        return np.exp(-xc * xc)
+        # exp(-1600) is already 0: clipping keeps x^2 finite. The square is taken in
+        # float64 (exact for float32 inputs): a float32 square's rounding would be
+        # multiplied by x^2 in exp(-x^2), 80 ulps at x = 9.
+        xc = np.clip(x, -40, 40).astype(np.float64, copy=False)
+        return np.exp(-xc * xc).astype(x.dtype, copy=False)
 
     def derivative(self, x, y):
         return -2 * (x * y)  # x * y first: -2 * x alone can overflow in float32
@@ -784,7 +800,8 @@ class Softmax(Activation):
 
     def function(self, x):
         _check_axis(x, self.axis, "Softmax")
-        e = np.exp(x - np.max(x, axis=self.axis, keepdims=True))
+        with np.errstate(over="ignore"):  # x - m below -1.8e308 is -inf: exp gives the correct 0
+            e = np.exp(x - np.max(x, axis=self.axis, keepdims=True))
         return e / np.sum(e, axis=self.axis, keepdims=True)
 
     def backward(self, dvalues):
@@ -811,7 +828,8 @@ class LogSoftmax(Activation):
 
     def function(self, x):
         _check_axis(x, self.axis, "LogSoftmax")
-        shifted = x - np.max(x, axis=self.axis, keepdims=True)
+        with np.errstate(over="ignore"):  # x - m below -1.8e308 is -inf, the correctly rounded result
+            shifted = x - np.max(x, axis=self.axis, keepdims=True)
         return shifted - np.log(np.sum(np.exp(shifted), axis=self.axis, keepdims=True))
 
     def backward(self, dvalues):
