@@ -90,6 +90,12 @@ def _erfc_nonneg(ax: np.ndarray) -> np.ndarray:
     return out
 
 
+def _result_dtype(x: np.ndarray) -> np.dtype:
+    """float32 stays float32 (float16 becomes float32), float64 stays float64; bool
+    and integers of any width become float64, as everywhere in nnlite."""
+    return np.result_type(x.dtype, np.float32) if x.dtype.kind == "f" else np.dtype(np.float64)
+
+
 def erfc(x: np.ndarray) -> np.ndarray:
     """Complementary error function, elementwise: erfc(x) = 1 - erf(x).
 
@@ -101,7 +107,7 @@ def erfc(x: np.ndarray) -> np.ndarray:
     out = _erfc_nonneg(np.abs(xd))
     neg = xd < 0
     out[neg] = 2 - out[neg]
-    return out.reshape(x.shape).astype(np.result_type(x.dtype, np.float32), copy=False)
+    return out.reshape(x.shape).astype(_result_dtype(x), copy=False)
 
 
 def erf(x: np.ndarray) -> np.ndarray:
@@ -120,4 +126,4 @@ def erf(x: np.ndarray) -> np.ndarray:
     big = ~small
     if big.any():
         out[big] = np.copysign(1 - _erfc_nonneg(ax[big]), xd[big])
-    return out.reshape(x.shape).astype(np.result_type(x.dtype, np.float32), copy=False)
+    return out.reshape(x.shape).astype(_result_dtype(x), copy=False)
