@@ -33,8 +33,9 @@ __all__ = ["entropy", "mutual_information", "kde_mutual_information", "BINNINGS"
 
 BINNINGS = ("per_row", "global", "fixed_width", "quantile")
 _TILE = 1 << 15  # elements per tile: the tile and its temporaries stay in the 2 MiB L2 cache
-_ROW_GROUP = 1 << 17  # elements whose row min/max are taken together (still cache resident when binned)
+_ROW_GROUP = 1 << 18  # elements whose row min/max and tables are computed together (still cache resident)
 _MAX_BINS = 10_000_000
+_ONE = np.ones(1, np.intp)  # the table offset of bin 0 when all rows share one table
 
 
 def _check_samples(samples: object, what: str) -> tuple[np.ndarray, bool]:
@@ -95,45 +96,46 @@ def _equal_width_tables(lo: np.ndarray, hi: np.ndarray, n_bins: int, dtype: np.d
     lower[degenerate, 1:], upper[degenerate] = np.inf, np.inf
     lower[degenerate, 1] = -np.inf
     scale = np.where(degenerate, 0, n_bins / np.where(degenerate, 1, delta)).astype(dtype)
-    return scale, lo.astype(dtype), lower.ravel(), upper.ravel()
+    # One-sided correction. In units of bins, the formula (x - lo) * scale and the
+    # rounded edges are both within `err` of exact, err <= eps n (8 + max|lo, hi| / delta)
+    # (twice that for margin). Shrinking scale by 2 err + 2 eps makes the formula's
+    # bin never too high and at most one too low, so only x >= upper[k] needs checking.
+    # It holds while the shrink moves the top bin by well under one bin; otherwise
+    # (float32 rows far from 0, ranges near underflow) both edges are checked.
+    eps = float(np.finfo(dtype).eps)
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        err = 2 * eps * n_bins * (8 + np.maximum(np.abs(lo), np.abs(hi)) / delta.astype(np.float64))
+    shrink = 2 * err + 2 * eps
+    one_sided = lo.dtype == dtype and not tiny.any() and bool(np.all((err + n_bins * (shrink + eps) < 0.5)
+                                                                    | degenerate))
+    scale_down = (scale * np.where(degenerate, 1, 1 - shrink)).astype(dtype) if one_sided else None
+    return scale, lo.astype(dtype), lower.ravel(), upper.ravel(), scale_down
 
 
-class _Work:
-    """Scratch buffers for one tile, allocated once per call: fresh multi-megabyte
-    temporaries per tile would cost page faults that dominate the arithmetic."""
-
-    def __init__(self, size: int, dtype: np.dtype):
-        self.t = np.empty(size, dtype)
-        self.edge = np.empty(size, dtype)
-        self.idx = np.empty(size, np.intp)
-        self.flag = np.empty(size, bool)
-
-    def view(self, shape: tuple[int, int]):
-        n = shape[0] * shape[1]
-        return (self.t[:n].reshape(shape), self.edge[:n].reshape(shape),
-                self.idx[:n].reshape(shape), self.flag[:n].reshape(shape))
-
-
-def _bin_equal_width(tile, scale, lo, lower, upper, table_offsets, clip, work):
+def _bin_equal_width(tile, lo, tables, table_offsets, clip):
     """Bin index of every element of a tile (rows x columns) in table coordinates, exact.
 
     The formula (x - lo) * scale is within one bin of the truth; comparing x
-    with the lower and upper edge of the bin it picked corrects it, as
-    np.histogram does. The result lives in `work` (valid until the next tile).
+    with the edges of the bin it picked corrects it, as np.histogram does
+    (both edges, or only the upper one when `_equal_width_tables` could bias
+    the formula low).
     """
-    t, edge, idx, flag = work.view(tile.shape)
-    np.subtract(tile, lo[:, None], out=t)
+    scale, lower, upper, scale_down = tables
+    t = tile - lo[:, None]
+    if scale_down is not None and clip is None:
+        t *= scale_down[:, None]
+        idx = t.astype(np.intp)
+        idx += table_offsets[:, None]
+        idx += tile >= upper.take(idx)
+        return idx
     t *= scale[:, None]
     if clip is not None:  # values outside an explicit range: keep the cast to intp finite
         np.clip(t, -1, clip, out=t)
-    np.copyto(idx, t, casting="unsafe")  # truncation, as astype(intp)
+    idx = t.astype(np.intp)
     idx += table_offsets[:, None]
-    np.take(upper, idx, out=edge)
-    np.greater_equal(tile, edge, out=flag)
-    np.take(lower, idx, out=edge)  # gathered from the uncorrected index, like the upper edge
-    idx += flag
-    np.less(tile, edge, out=flag)
-    idx -= flag
+    above = tile >= upper.take(idx)
+    idx -= tile < lower.take(idx)  # both edges of the uncorrected bin
+    idx += above
     return idx
 
 
@@ -226,7 +228,6 @@ def _bin_indices(x: np.ndarray, bins, binning: str, range, bin_width, explicit_r
     tile_rows = max(1, _TILE // cols)
     group = max(tile_rows, (_ROW_GROUP // n) // tile_rows * tile_rows)
     row_offsets = np.arange(tile_rows, dtype=np.intp) * stride
-    work = _Work(tile_rows * cols, x.dtype)
 
     shared = None
     if edges is None and range is not None:
@@ -239,7 +240,7 @@ def _bin_indices(x: np.ndarray, bins, binning: str, range, bin_width, explicit_r
     for g0 in np.arange(0, rows, group):
         block = x[g0:g0 + group]
         if binning == "per_row" and shared is None and edges is None:
-            scale, lo, lower, upper = _equal_width_tables(*_row_min_max(block), n_bins, x.dtype)
+            scale, lo, lower, upper, scale_down = _equal_width_tables(*_row_min_max(block), n_bins, x.dtype)
         elif binning == "quantile":
             _row_min_max(block)
             qedges = np.quantile(block, np.linspace(0, 1, n_bins + 1), axis=1).T.astype(x.dtype)
@@ -248,6 +249,9 @@ def _bin_indices(x: np.ndarray, bins, binning: str, range, bin_width, explicit_r
         for r0 in np.arange(0, len(block), tile_rows):
             r1 = min(r0 + tile_rows, len(block))
             offs = row_offsets[: r1 - r0, None]
+            if shared is None and binning == "per_row" and edges is None:
+                rows_tables = (scale[r0:r1], lower[r0 * stride:], upper[r0 * stride:],
+                               None if scale_down is None else scale_down[r0:r1])
             for c0 in np.arange(0, n, cols):
                 tile = block[r0:r1, c0:c0 + cols]
                 if binning == "quantile":
@@ -257,18 +261,11 @@ def _bin_indices(x: np.ndarray, bins, binning: str, range, bin_width, explicit_r
                     idx = np.searchsorted(edges, tile, side="right")
                     idx += offs
                 elif shared is not None:
-                    s_scale, s_lo, s_lower, s_upper = shared
-                    ones = np.ones(r1 - r0, np.intp)
-                    idx = _bin_equal_width(
-                        tile, np.broadcast_to(s_scale, r1 - r0), np.broadcast_to(s_lo, r1 - r0),
-                        s_lower, s_upper, ones, n_bins if clip else None, work,
-                    )
+                    # one table row for every row: index into it, then spread the rows apart
+                    idx = _bin_equal_width(tile, shared[1], shared[:1] + shared[2:], _ONE, n_bins if clip else None)
                     idx += offs
                 else:
-                    idx = _bin_equal_width(
-                        tile, scale[r0:r1], lo[r0:r1], lower[r0 * stride:], upper[r0 * stride:],
-                        row_offsets[: r1 - r0] + 1, None, work,
-                    )
+                    idx = _bin_equal_width(tile, lo[r0:r1], rows_tables, row_offsets[: r1 - r0] + 1, None)
                 yield g0 + r0, g0 + r1, c0, idx, n_bins
 
 
