@@ -120,11 +120,11 @@ class Explanation:
             for q in step.backward if backward else step.forward:
                 row = [str(step.layer), q.symbol, q.formula, _fmt(q.values[self.sample])]
                 if backward:
-                    row.append(_fmt(q.numeric[self.sample]))
+                    row.append(_fmt_check(q.values[self.sample], q.numeric[self.sample]))
                 if not one:
                     row.append(_fmt(q.batch))
                     if backward:
-                        row.append(_fmt(q.batch_numeric))
+                        row.append(_fmt_check(q.batch, q.batch_numeric))
                 rows.append(row)
         if not backward:
             loss_row = ["", "L", f"{self.loss_name}(output, y)", _fmt(self.losses[self.sample])]
@@ -152,6 +152,8 @@ class Explanation:
             widths = [max(len(r[c]) for r in [headers, *rows]) for c in range(len(headers))]
             lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in [headers, *rows]]
             lines.insert(1, "  ".join("-" * w for w in widths))
+            if any(cell.endswith(" *") for r in rows for cell in r):
+                lines.append(_FOOTNOTE)
             parts.append(f"\n{title}\n" + "\n".join(lines))
         return "\n".join(parts)
 
@@ -164,6 +166,8 @@ class Explanation:
             for r in rows:
                 r = r[:2] + [f"`{r[2]}`"] + r[3:]
                 lines.append("| " + " | ".join(r) + " |")
+            if any(cell.endswith(" *") for r in rows for cell in r):
+                lines.append("\n" + _FOOTNOTE.replace("*", "\\*", 1))
             parts.append(f"{title}\n\n" + "\n".join(lines))
         return "\n\n".join(parts) + "\n"
 
@@ -197,6 +201,15 @@ class Explanation:
 
 def _fmt(value: float) -> str:
     return f"{value + 0.0:.6g}"  # + 0.0 prints -0.0 as 0
+
+
+def _fmt_check(value: float, numeric: float) -> str:
+    """The finite difference, starred when it disagrees with the chain rule (gradcheck's default tolerances)."""
+    return _fmt(numeric) + ("" if abs(value - numeric) <= 1e-5 + 1e-3 * abs(numeric) else " *")
+
+
+_FOOTNOTE = ("* disagrees with the chain rule: the step of +-eps crossed a kink or a clipping "
+             "(relu at 0, cross-entropy's p clipped to [1e-7, 1 - 1e-7]), or a derivative is wrong")
 
 
 def _is_elementwise(act: _activations.Activation) -> bool:
