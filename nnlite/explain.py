@@ -64,7 +64,7 @@ class Quantity:
 
     @property
     def batch(self) -> float:
-        """Mean over the batch; for dL/d* rows this is the gradient of the batch loss."""
+        """Mean over the batch; for dL/dw and dL/db this is the gradient of the batch loss L."""
         return float(np.mean(self.values))
 
 
