@@ -35,7 +35,7 @@ BINNINGS = ("per_row", "global", "fixed_width", "quantile")
 _TILE = 1 << 15  # elements per tile: the tile and its temporaries stay in the 2 MiB L2 cache
 _ROW_GROUP = 1 << 18  # elements whose row min/max and tables are computed together (still cache resident)
 _MAX_BINS = 10_000_000
-_ONE = np.ones(1, np.intp)  # the table offset of bin 0 when all rows share one table
+_ZERO = np.zeros(1, np.intp)  # the row offset when all rows share one table row
 
 
 def _check_samples(samples: object, what: str) -> tuple[np.ndarray, bool]:
@@ -112,31 +112,34 @@ def _equal_width_tables(lo: np.ndarray, hi: np.ndarray, n_bins: int, dtype: np.d
     return scale, lo.astype(dtype), lower.ravel(), upper.ravel(), scale_down
 
 
-def _bin_equal_width(tile, lo, tables, table_offsets, clip):
-    """Bin index of every element of a tile (rows x columns) in table coordinates, exact.
+def _bin_equal_width(tile, lo, tables, row_offsets, clip):
+    """Bin of every element of a tile (rows x columns), exact: returns (idx, base),
+    the position in the flat tables (row offset + bin, bin 0 the underflow) being idx + base.
 
     The formula (x - lo) * scale is within one bin of the truth; comparing x
-    with the edges of the bin it picked corrects it, as np.histogram does
-    (both edges, or only the upper one when `_equal_width_tables` could bias
-    the formula low).
+    with the edges of the bin it picked corrects it, as np.histogram does:
+    both edges, or only the upper one when `_equal_width_tables` could bias
+    the formula low (then the rare corrections are applied sparsely).
     """
     scale, lower, upper, scale_down = tables
+    several = len(row_offsets) > 1 or row_offsets[0] != 0
     t = tile - lo[:, None]
     if scale_down is not None and clip is None:
         t *= scale_down[:, None]
-        idx = t.astype(np.intp)
-        idx += table_offsets[:, None]
-        idx += tile >= upper.take(idx)
-        return idx
+        idx = t.astype(np.intp)  # the real bin, 0-based: tables are read from bin 1 on
+        if several:
+            idx += row_offsets[:, None]
+        idx[tile >= upper[1:].take(idx)] += 1
+        return idx, 1
     t *= scale[:, None]
     if clip is not None:  # values outside an explicit range: keep the cast to intp finite
         np.clip(t, -1, clip, out=t)
     idx = t.astype(np.intp)
-    idx += table_offsets[:, None]
+    idx += (row_offsets + 1)[:, None]
     above = tile >= upper.take(idx)
     idx -= tile < lower.take(idx)  # both edges of the uncorrected bin
     idx += above
-    return idx
+    return idx, 0
 
 
 def _bin_edges_rows(tile, edges):
@@ -215,9 +218,9 @@ def _parse_bins(x, bins, binning, range, bin_width):
 
 
 def _bin_indices(x: np.ndarray, bins, binning: str, range, bin_width, explicit_range: bool):
-    """Yield (row slice, column slice, flat bin index per element, n_bins) tile by tile.
+    """Yield (first row, last row + 1, first column, idx, base, n_bins) tile by tile.
 
-    Flat index = row-in-tile * (n_bins + 2) + bin, where bin 0 is the underflow
+    idx + base = row-in-tile * (n_bins + 2) + bin per element, where bin 0 is the underflow
     and bin n_bins + 1 the overflow (dropped afterwards, as np.histogram drops
     values outside its range).
     """
@@ -254,6 +257,7 @@ def _bin_indices(x: np.ndarray, bins, binning: str, range, bin_width, explicit_r
                                None if scale_down is None else scale_down[r0:r1])
             for c0 in np.arange(0, n, cols):
                 tile = block[r0:r1, c0:c0 + cols]
+                base = 0
                 if binning == "quantile":
                     idx = _bin_edges_rows(tile, qedges[r0:r1])
                     idx += offs
@@ -262,24 +266,27 @@ def _bin_indices(x: np.ndarray, bins, binning: str, range, bin_width, explicit_r
                     idx += offs
                 elif shared is not None:
                     # one table row for every row: index into it, then spread the rows apart
-                    idx = _bin_equal_width(tile, shared[1], shared[:1] + shared[2:], _ONE, n_bins if clip else None)
-                    idx += offs
+                    idx, base = _bin_equal_width(
+                        tile, shared[1], shared[:1] + shared[2:], _ZERO, n_bins if clip else None)
+                    if r1 - r0 > 1:
+                        idx += offs
                 else:
-                    idx = _bin_equal_width(tile, lo[r0:r1], rows_tables, row_offsets[: r1 - r0] + 1, None)
-                yield g0 + r0, g0 + r1, c0, idx, n_bins
+                    idx, base = _bin_equal_width(tile, lo[r0:r1], rows_tables, row_offsets[: r1 - r0], None)
+                yield g0 + r0, g0 + r1, c0, idx, base, n_bins
 
 
 def _counts(x: np.ndarray, bins, binning, range, bin_width, n_labels: int = 1, labels=None) -> np.ndarray:
     """Histogram counts per row, shape (rows, n_bins) (or (rows, n_bins, n_labels) with labels)."""
     explicit_range = range is not None
     counts = None
-    for r0, r1, c0, idx, n_bins in _bin_indices(x, bins, binning, range, bin_width, explicit_range):
+    for r0, r1, c0, idx, base, n_bins in _bin_indices(x, bins, binning, range, bin_width, explicit_range):
         if counts is None:
             counts = np.zeros((x.shape[0], n_bins + 2, n_labels), np.int64)
         if labels is not None:
             idx = idx * n_labels + labels[c0:c0 + idx.shape[1]]
-        size = (r1 - r0) * (n_bins + 2) * n_labels
-        counts[r0:r1] += np.bincount(idx.ravel(), minlength=size).reshape(r1 - r0, n_bins + 2, n_labels)
+        shift = base * n_labels
+        found = np.bincount(idx.ravel(), minlength=(r1 - r0) * (n_bins + 2) * n_labels - shift)
+        counts[r0:r1].reshape(-1)[shift:shift + len(found)] += found
     counts = counts[:, 1:-1]  # drop the underflow and overflow bins
     return counts[:, :, 0] if labels is None else counts
 

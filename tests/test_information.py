@@ -181,3 +181,19 @@ def test_kde_bound_matches_a_direct_formula_and_is_chunked():
         kde_mutual_information(h, 0.0)
     with pytest.raises(ValueError, match="finite"):
         kde_mutual_information([0.0, np.nan])
+
+
+@pytest.mark.parametrize("offset", [0.0, 30.0, 100.0, 1000.0, 1e5])
+def test_float32_rows_far_from_zero(offset):
+    # large offsets relative to the range make float32 rounding matter: the counts stay exact
+    rng = np.random.default_rng(9)
+    x = (offset + rng.uniform(0, 1, (6, 3000))).astype(np.float32)
+    for row in x[:3]:
+        edges = np.histogram_bin_edges(row, 50).astype(np.float32)
+        inside = edges[(edges >= row.min()) & (edges <= row.max())]
+        row[: 3 * len(inside)] = np.concatenate(
+            [inside, np.nextafter(inside, np.float32(-np.inf)), np.nextafter(inside, np.float32(np.inf))]
+        ).clip(row.min(), row.max())
+    np.testing.assert_array_equal(
+        information._counts(x, 50, "per_row", None, None), [np.histogram(row, 50)[0] for row in x]
+    )
