@@ -81,7 +81,7 @@ else:
 # function actually does) everywhere except at x = 0 and far to the right,
 # where the two happen to agree. That is why gradcheck uses many random
 # points: a check at x = 0 alone would pass. Training with this derivative
-# would follow the wrong slope, up to twice too steep for x < 0.
+# would follow the wrong slope: for x << 0 it claims 2 where the truth is ~0.
 
 # %%
 grid = np.linspace(-4, 4, 401)
