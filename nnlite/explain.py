@@ -368,14 +368,15 @@ def explain(
         a_out = outputs[a][:, j] if a is not None else z.copy()
         # dl_s/da_s = n dL/da_s: the loss is the mean of the per-sample losses
         dL_da = n * (douts[a] if a is not None else douts[d])[:, j]
-        da_dz = act.derivative(z, act.function(z))
+        # whole layers, not column j: an activation may hold one parameter per unit (PReLU)
+        da_dz = act.derivative(z_all, act.function(z_all))[:, j]
         dL_dz = dL_da * da_dz
         dL_dw = dL_dz * x_i
 
         a_idx = a if a is not None else d
         num_da = central(a_idx + 1, outputs[a_idx], j)
         num_dz = central(d + 1, z_all, j)
-        num_f = (act.function(z + eps) - act.function(z - eps)) / (2 * eps)
+        num_f = (act.function(z_all + eps) - act.function(z_all - eps))[:, j] / (2 * eps)
         num_dw, batch_dw, num_zw = central_param(d, dense.weights, (i, j))
         num_db, batch_db, _ = central_param(d, dense.biases, (0, j))
 
