@@ -109,6 +109,16 @@ def test_sequential_relu_logits_softmax_cross_entropy():
     check_factors(result, network_grads(model, X, labels, "softmax_cross_entropy", [(1, 2), (2, 0)]))
 
 
+def test_activation_with_one_parameter_per_unit():
+    model = Sequential([Dense(3, 4, seed=5), nnlite.activations.get("prelu", num_parameters=4), Dense(4, 2, seed=6)])
+    model.layers[1].params["alpha"][...] = [0.1, 0.2, 0.3, 0.4]
+    entries = [(0, 2), (1, 1)]
+    result = explain(model, X, Y, entry=entries)
+    check_factors(result, network_grads(model, X, Y, "mse", entries))
+    z = result.steps[0]["z"].values
+    np.testing.assert_allclose(result.steps[0]["da/dz"].values, np.where(z > 0, 1.0, 0.3))
+
+
 def test_batch_average_is_average_of_products_not_product_of_averages():
     result = explain(OneNeuron("sigmoid", weight=1.5, bias=-0.2), [-2.0, 0.5, 3.0], [0.0, 1.0, 1.0])
     step = result.steps[0]
