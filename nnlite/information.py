@@ -112,7 +112,7 @@ def _equal_width_tables(lo: np.ndarray, hi: np.ndarray, n_bins: int, dtype: np.d
     return scale, lo.astype(dtype), lower.ravel(), upper.ravel(), scale_down
 
 
-def _bin_equal_width(tile, lo, tables, row_offsets, clip):
+def _bin_equal_width(tile, lo, tables, row_offsets, clip, work):
     """Bin of every element of a tile (rows x columns), exact: returns (idx, base),
     the position in the flat tables (row offset + bin, bin 0 the underflow) being idx + base.
 
@@ -120,13 +120,17 @@ def _bin_equal_width(tile, lo, tables, row_offsets, clip):
     with the edges of the bin it picked corrects it, as np.histogram does:
     both edges, or only the upper one when `_equal_width_tables` could bias
     the formula low (then the rare corrections are applied sparsely).
+    `work` holds two flat scratch arrays of at least a tile (fresh ones per
+    tile would cost page faults); idx is a view of the second one.
     """
     scale, lower, upper, scale_down = tables
     several = len(row_offsets) > 1 or row_offsets[0] != 0
-    t = tile - lo[:, None]
+    t = work[0][: tile.size].reshape(tile.shape)
+    idx = work[1][: tile.size].reshape(tile.shape)
+    np.subtract(tile, lo[:, None], out=t)
     if scale_down is not None and clip is None:
-        t *= scale_down[:, None]
-        idx = t.astype(np.intp)  # the real bin, 0-based: tables are read from bin 1 on
+        # multiply and truncate to the real bin (0-based) in one pass; tables are read from bin 1 on
+        np.multiply(t, scale_down[:, None], out=idx, casting="unsafe")
         if several:
             idx += row_offsets[:, None]
         idx[tile >= upper[1:].take(idx)] += 1
@@ -134,7 +138,7 @@ def _bin_equal_width(tile, lo, tables, row_offsets, clip):
     t *= scale[:, None]
     if clip is not None:  # values outside an explicit range: keep the cast to intp finite
         np.clip(t, -1, clip, out=t)
-    idx = t.astype(np.intp)
+    np.copyto(idx, t, casting="unsafe")  # truncation, as astype(intp)
     idx += (row_offsets + 1)[:, None]
     above = tile >= upper.take(idx)
     idx -= tile < lower.take(idx)  # both edges of the uncorrected bin
@@ -231,6 +235,7 @@ def _bin_indices(x: np.ndarray, bins, binning: str, range, bin_width, explicit_r
     tile_rows = max(1, _TILE // cols)
     group = max(tile_rows, (_ROW_GROUP // n) // tile_rows * tile_rows)
     row_offsets = np.arange(tile_rows, dtype=np.intp) * stride
+    work = (np.empty(tile_rows * cols, x.dtype), np.empty(tile_rows * cols, np.intp))
 
     shared = None
     if edges is None and range is not None:
@@ -267,11 +272,11 @@ def _bin_indices(x: np.ndarray, bins, binning: str, range, bin_width, explicit_r
                 elif shared is not None:
                     # one table row for every row: index into it, then spread the rows apart
                     idx, base = _bin_equal_width(
-                        tile, shared[1], shared[:1] + shared[2:], _ZERO, n_bins if clip else None)
+                        tile, shared[1], shared[:1] + shared[2:], _ZERO, n_bins if clip else None, work)
                     if r1 - r0 > 1:
                         idx += offs
                 else:
-                    idx, base = _bin_equal_width(tile, lo[r0:r1], rows_tables, row_offsets[: r1 - r0], None)
+                    idx, base = _bin_equal_width(tile, lo[r0:r1], rows_tables, row_offsets[: r1 - r0], None, work)
                 yield g0 + r0, g0 + r1, c0, idx, base, n_bins
 
 
@@ -295,7 +300,8 @@ def _entropy_from_counts(counts: np.ndarray, base: float, axis=-1) -> np.ndarray
     """H = -sum p log p / log(base), p = counts / total; empty bins add 0, a single bin gives exactly 0."""
     total = counts.sum(axis=axis, keepdims=True)
     p = counts / np.maximum(total, 1)
-    logp = np.log(p, out=np.zeros_like(p), where=counts > 0)
+    # log(tiny) is finite, so empty bins give 0 * finite = 0 without a warning (as scipy's entr(0) = 0)
+    logp = np.log(np.maximum(p, np.finfo(p.dtype).tiny))
     # + 0.0 turns the -0.0 of a single-bin row into 0.0
     return -np.sum(p * logp, axis=axis) / np.log(base) + 0.0
 
