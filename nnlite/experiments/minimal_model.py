@@ -16,7 +16,10 @@ from a histogram in bits:
 - the bias sweep: biases 0..5 added to the net input, tanh and relu, 5 bins
   per weight;
 - H(T) against w for 10, 30, 50 and 100 bins per weight (tanh and relu): how
-  much of the "compression" comes from the binning.
+  much of the "compression" comes from the binning;
+- without bins: the Kolchinsky & Tracey upper bound on I(X;T) for T plus
+  Gaussian noise of variance 0.1 (Saxe et al.'s choice), tanh and relu, every
+  tenth weight.
 
 The notebooks also print the input entropy: H(X) = 5.11 bits (50 bins); a
 second draw of 1000 from the same stream gives 4.98 bits, and 1.76 bits
@@ -34,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from .. import activations as _activations
-from ..information import entropy
+from ..information import entropy, kde_mutual_information
 from ..neuron import OneNeuron
 
 __all__ = ["run_minimal_model", "write_minimal_model", "MinimalModelResults", "MINIMAL_MODEL_ACTIVATIONS"]
@@ -55,6 +58,7 @@ class MinimalModelResults:
     bias_sweep: activation -> (len(biases), len(weights)) I(X;T) with `bias_bins` bins per weight.
     bin_dependence: activation -> (len(bin_counts), len(weights)) H(T) with per-weight bins.
     binning_example: the activation, weight and bin edges of the binning picture.
+    kde_weights, kde: activation -> KDE upper bound on I(X;T) (bits) at those weights.
     """
 
     x: np.ndarray
@@ -68,6 +72,8 @@ class MinimalModelResults:
     bin_counts: tuple[int, ...]
     bin_dependence: dict[str, np.ndarray]
     binning_example: dict[str, Any]
+    kde_weights: np.ndarray
+    kde: dict[str, np.ndarray]
     settings: dict[str, Any]
 
     def to_dict(self) -> dict[str, Any]:
@@ -86,6 +92,8 @@ class MinimalModelResults:
             "bias_sweep_bits": lists(self.bias_sweep),
             "bin_counts": list(self.bin_counts),
             "entropy_vs_bins_bits": lists(self.bin_dependence),
+            "kde_weights": self.kde_weights.tolist(),
+            "kde_bits": lists(self.kde),
             "binning_example": {k: (np.asarray(v).tolist() if isinstance(v, np.ndarray) else v)
                                 for k, v in self.binning_example.items()},
         }
@@ -105,6 +113,8 @@ def run_minimal_model(
     bias_bins: int = 5,
     bin_counts: Sequence[int] = (10, 30, 50, 100),
     example: tuple[str, float] = ("tanh", 5.0),
+    noise_variance: float = 0.1,
+    kde_every: int = 10,
 ) -> MinimalModelResults:
     """Run the reference experiment (see the module docstring) and return its numbers and curves.
 
@@ -135,27 +145,30 @@ def run_minimal_model(
         mi_global[name] = entropy(t, np.linspace(t.min(), t.max(), bins), binning="global")
 
     biases = np.asarray(biases, dtype=np.float64)
-    bias_sweep, bin_dependence = {}, {}
+    bias_sweep, bin_dependence, kde = {}, {}, {}
+    kde_weights = weights[::kde_every]
     for name in ("tanh", "relu"):
         neuron = OneNeuron(name)
         t = neuron.sweep(x, weights, biases)
         bias_sweep[name] = entropy(t.reshape(-1, n_samples), bias_bins).reshape(len(biases), len(weights))
         t0 = neuron.sweep(x, weights)
         bin_dependence[name] = np.stack([entropy(t0, b) for b in bin_counts])
+        kde[name] = np.array([kde_mutual_information(row, noise_variance) for row in t0[::kde_every]])
 
     act_name, w = example
     t = OneNeuron(_activations.get(act_name, **activations.get(act_name, {}))).sweep(x, [w])[0]
     binning_example = {"activation": act_name, "weight": float(w), "edges": np.histogram_bin_edges(t, bins)}
 
     settings = {
-        "n_samples": n_samples, "seed": seed, "bins": bins,
+        "n_samples": n_samples, "seed": seed, "bins": bins, "noise_variance": noise_variance,
         "activations": {k: dict(v) for k, v in activations.items()},
         "source": "np.random.RandomState(seed).standard_normal(n_samples); weights np.arange(0.1, 20, 0.1)",
     }
     return MinimalModelResults(
         x=x, weights=weights, input_entropy=input_entropy, mi_per_row=mi_per_row, mi_global=mi_global,
         biases=biases, bias_bins=bias_bins, bias_sweep=bias_sweep, bin_counts=tuple(bin_counts),
-        bin_dependence=bin_dependence, binning_example=binning_example, settings=settings,
+        bin_dependence=bin_dependence, binning_example=binning_example, kde_weights=kde_weights, kde=kde,
+        settings=settings,
     )
 
 
@@ -189,6 +202,10 @@ def write_minimal_model(results: MinimalModelResults, out_dir: str | Path, dpi: 
             w, {name: dict(zip(results.bin_counts, curves)) for name, curves in results.bin_dependence.items()},
             legend_title="bins per weight", title="how much of the compression is the binning",
             ylabel="H(T) (bits)"),
+        "mi_kde.png": plotting.information_vs_weight(
+            results.kde_weights, results.kde,
+            f"no bins: Kolchinsky & Tracey upper bound, noise variance {results.settings['noise_variance']:g}",
+            ylabel="I(X;T) upper bound (bits)"),
     }
     written = []
     for filename, fig in figures.items():

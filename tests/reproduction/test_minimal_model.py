@@ -60,11 +60,18 @@ def test_bias_sweep_and_bin_dependence(results):
     assert np.all(np.diff(h[:, -1]) > 0)  # more bins, more bits
 
 
+def test_kde_bound_without_bins_tanh_compresses_relu_does_not(results):
+    tanh, relu = results.kde["tanh"], results.kde["relu"]
+    assert len(tanh) == len(results.kde_weights) == 20
+    assert tanh.max() - tanh[-1] > 0.4
+    assert np.all(np.diff(relu) > 0)
+
+
 def test_cli_writes_every_figure_and_the_json(tmp_path, capsys):
     assert main(["minimal-model", "--out", str(tmp_path), "--dpi", "40"]) == 0
     names = {p.name for p in tmp_path.iterdir()}
     assert {"activations.png", "activation_grid.png", "mi_per_row.png", "mi_global.png", "bias_sweep.png",
-            "binning.png", "entropy_vs_bins.png", "results.json"} <= names
+            "binning.png", "entropy_vs_bins.png", "mi_kde.png", "results.json"} <= names
     data = json.loads((tmp_path / "results.json").read_text())
     assert round(data["input_entropy_bits"]["x_50_bins"], 2) == 5.11
     assert len(data["mi_global_bits"]["tanh"]) == 199
