@@ -336,7 +336,8 @@ class SELU(Activation):
 
     def function(self, x):
         y = _elu(x, self.alpha)
-        y *= self.scale
+        with np.errstate(over="ignore"):  # x > 1.7e308 / scale: the true value overflows, inf is its rounding
+            y *= self.scale
         return y
 
     def derivative(self, x, y):
