@@ -125,6 +125,8 @@ def run_minimal_model(
     """
     if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 2:
         raise ValueError(f"n_samples must be an integer >= 2, got {n_samples!r}")
+    if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)) or bins < 2:
+        raise ValueError(f"bins must be an integer >= 2 (the global edges are linspace(min, max, bins)), got {bins!r}")
     stream = np.random.RandomState(seed)
     x = stream.standard_normal(n_samples)
     second = stream.standard_normal(n_samples)

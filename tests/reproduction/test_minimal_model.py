@@ -76,3 +76,9 @@ def test_cli_writes_every_figure_and_the_json(tmp_path, capsys):
     assert round(data["input_entropy_bits"]["x_50_bins"], 2) == 5.11
     assert len(data["mi_global_bits"]["tanh"]) == 199
     assert "5.11 bits" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("kwargs, message", [({"n_samples": 1}, "n_samples"), ({"bins": 1}, "bins")])
+def test_bad_settings_are_named(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        run_minimal_model(**kwargs)
