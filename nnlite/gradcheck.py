@@ -94,7 +94,8 @@ class _Comparison:
         if analytic.size == 0:
             res.tensors[name] = 0.0
             return
-        err = np.abs(analytic - numeric)
+        err = np.atleast_1d(np.abs(analytic - numeric))
+        analytic, numeric = np.atleast_1d(analytic), np.atleast_1d(numeric)
         err[np.isnan(err)] = np.inf
         ratio = err / (self.atol + self.rtol * np.abs(numeric))
         idx = np.unravel_index(int(np.argmax(ratio)), ratio.shape)
@@ -195,16 +196,18 @@ def gradcheck(
 
     second = getattr(obj, "second_derivative", None)
     if isinstance(obj, Activation) and callable(second):
+        xs = np.atleast_1d(x)  # function/derivative are elementwise formulas: they need an array, not 0-d
         try:
-            analytic2 = second(x, obj.function(x))
+            analytic2 = second(xs, obj.function(xs))
         except NotImplementedError as exc:
             notes.append(f"second derivative skipped: {exc}")
         else:
             numeric2 = (
-                obj.derivative(x + eps, obj.function(x + eps))
-                - obj.derivative(x - eps, obj.function(x - eps))
+                obj.derivative(xs + eps, obj.function(xs + eps))
+                - obj.derivative(xs - eps, obj.function(xs - eps))
             ) / (2 * eps)
-            compare.add("second_derivative", analytic2, numeric2)
+            # a constant second derivative may come back as a scalar
+            compare.add("second_derivative", np.broadcast_to(analytic2, numeric2.shape), numeric2)
 
     forward(x)  # leave the object holding the state of the unperturbed inputs
     result = compare.result
