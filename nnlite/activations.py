@@ -64,6 +64,17 @@ def _register(cls: type[Activation]) -> None:
         _ALIASES[_normalise(alias)] = _normalise(cls.name)
 
 
+def _on_0d_as_1d(fn, x: np.ndarray, *more: np.ndarray) -> np.ndarray:
+    """fn(x, *more), with a 0-d x passed as shape (1,) and the result given x's shape.
+
+    numpy turns every operation on 0-d arrays into a scalar, which the in-place
+    formulas here (`out=`, `*=`) cannot write into; a 1-element array can.
+    """
+    if x.ndim:
+        return fn(x, *more)
+    return np.asarray(fn(x.reshape(1), *(np.reshape(m, 1) for m in more))).reshape(())
+
+
 class Activation:
     """Base class of every activation.
 
@@ -86,6 +97,7 @@ class Activation:
     inputs: np.ndarray | None = None
     output: np.ndarray | None = None
     dinputs: np.ndarray | None = None
+    _elementwise: ClassVar[bool] = True  # False for softmax-like ones, whose function needs the real shape
 
     def __init_subclass__(cls, register: bool = True, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -107,13 +119,16 @@ class Activation:
     def forward(self, inputs: np.ndarray) -> np.ndarray:
         """Store `inputs`, compute and store `output` = f(inputs), return it."""
         self.inputs = as_float_array(inputs, f"{type(self).__name__}.forward inputs")
-        self.output = self.function(self.inputs)
+        if self._elementwise:
+            self.output = _on_0d_as_1d(self.function, self.inputs)
+        else:
+            self.output = self.function(self.inputs)
         return self.output
 
     def backward(self, dvalues: np.ndarray) -> np.ndarray:
         """dinputs = dvalues * f'(inputs); stores and returns it."""
         dvalues = check_dvalues(self, dvalues)
-        d = self.derivative(self.inputs, self.output)
+        d = _on_0d_as_1d(self.derivative, self.inputs, self.output)
         # The derivatives defined in this module always return a new array of the
         # inputs' shape, so the product can reuse it; a user's derivative may return
         # a shared or read-only array, so it gets a fresh product.
@@ -796,6 +811,8 @@ class Softmax(Activation):
 
     name = "softmax"
 
+    _elementwise = False
+
     def __init__(self, axis: int = -1):
         self.axis = int(axis)
 
@@ -823,6 +840,8 @@ class LogSoftmax(Activation):
     """
 
     name = "log_softmax"
+
+    _elementwise = False
 
     def __init__(self, axis: int = -1):
         self.axis = int(axis)

@@ -321,3 +321,20 @@ def test_cli_gradcheck_passes_for_every_activation(capsys):
         assert float(rows[name][2]) < 1e-6
     n = len(out) - 2
     assert out[-1] == f"{n} of {n} passed"
+
+
+@pytest.mark.parametrize("name", [n for n in CATALOGUE if n not in ("softmax", "log_softmax", "maxout")])
+@pytest.mark.parametrize("x", [0.7, np.float64(-0.7), np.array(1.3), np.float32(-2.1)],
+                         ids=["float", "f64", "0d", "f32"])
+def test_scalar_and_0d_inputs(name, x):
+    # numpy makes scalars of 0-d results: the in-place formulas must still get arrays
+    act = activations.get(name)
+    y = act.forward(x)
+    assert isinstance(y, np.ndarray) and y.shape == ()
+    assert y.dtype == (np.float32 if isinstance(x, np.float32) else np.float64)
+    d = act.backward(np.ones_like(y))
+    assert isinstance(d, np.ndarray) and d.shape == () and d.dtype == y.dtype
+    one = activations.get(name)
+    assert one.forward(np.array([x]))[0] == y
+    assert one.backward(np.ones((1,), dtype=y.dtype))[0] == d
+    assert gradcheck(activations.get(name), np.asarray(x, dtype=np.float64) + 0.013).passed
