@@ -22,6 +22,7 @@ Best of several repeats; it checks that the values are identical.
 from __future__ import annotations
 
 import argparse
+import json
 import time
 import tracemalloc
 
@@ -60,7 +61,7 @@ def best_time(function, t: np.ndarray, repeats: int) -> float:
     return best
 
 
-def compare(name: str, t: np.ndarray, repeats: int) -> None:
+def compare(name: str, t: np.ndarray, repeats: int) -> dict:
     ours = entropy(t, BINS)
     reference = loop_numpy(t)
     t_ours = best_time(lambda a: entropy(a, BINS), t, repeats)
@@ -79,21 +80,31 @@ def compare(name: str, t: np.ndarray, repeats: int) -> None:
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     print(f"  nnlite peak extra memory {peak / 2**20:.1f} MiB (the samples: {t.nbytes / 2**20:.0f} MiB)")
+    row = {"case": name, "shape": list(t.shape), "nnlite_s": t_ours, "loop_numpy_s": t_loop,
+           "identical": bool(np.array_equal(ours, reference)), "peak_extra_bytes": peak}
+    if loop_scipy(t[:2]) is not None:
+        row["loop_scipy_s"] = t_scipy
+    return row
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> list[dict]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--large", type=int, default=2000, help="rows of the large sweep (0 to skip)")
     parser.add_argument("--samples", type=int, default=100_000, help="samples per row of the large sweep")
     parser.add_argument("--repeats", type=int, default=20, help="repeats of the small sweep (large: 3)")
-    args = parser.parse_args()
+    parser.add_argument("--json", help="also write the results to this JSON file")
+    args = parser.parse_args(argv)
 
     x = np.random.RandomState(0).standard_normal(1000)
     weights = np.arange(0.1, 20, 0.1)
-    compare("notebook sweep, tanh(w x)", np.tanh(np.outer(weights, x)), args.repeats)
+    rows = [compare("notebook sweep, tanh(w x)", np.tanh(np.outer(weights, x)), args.repeats)]
     if args.large:
         t = np.random.default_rng(0).standard_normal((args.large, args.samples))
-        compare("large sweep", t, 3)
+        rows.append(compare("large sweep", t, 3))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(rows, f, indent=2)
+    return rows
 
 
 if __name__ == "__main__":

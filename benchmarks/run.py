@@ -1,0 +1,54 @@
+"""Every benchmark under one runner: prints each table and writes one JSON.
+
+    python benchmarks/run.py                    # or: python -m benchmarks
+    python benchmarks/run.py --quick            # smaller sizes, a minute or so
+    python benchmarks/run.py --json bench.json
+
+Activations (vs the bandwidth floor, tutorial numpy and PyTorch), training
+(nnlite vs PyTorch vs scikit-learn on digits; skipped without scikit-learn)
+and entropy (vs the notebooks' per-row loop).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from benchmarks import activations, entropy, training  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="1e6 elements, 5 epochs, a 200-row large sweep")
+    parser.add_argument("--json", default="benchmarks.json", help="where to write every result")
+    args = parser.parse_args(argv)
+
+    results = {}
+    print("== activations")
+    results["activations"] = activations.main(["--sizes", "1e6"] if args.quick else [])
+    print("\n== entropy")
+    results["entropy"] = entropy.main(["--large", "200"] if args.quick else [])
+    print("\n== training")
+    try:
+        import sklearn  # noqa: F401
+    except ImportError:
+        print("scikit-learn not installed (the digits data): skipped; pip install -e '.[bench]'")
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "training.json")
+            training.main((["--epochs", "5", "--seeds", "0"] if args.quick else []) + ["--json", path])
+            with open(path) as f:
+                results["training"] = json.load(f)
+    with open(args.json, "w") as f:
+        json.dump(results, f, indent=1)
+    print(f"\nwrote {args.json}")
+    return results
+
+
+if __name__ == "__main__":
+    main()
