@@ -835,7 +835,7 @@ class Softmax(Activation):
 class LogSoftmax(Activation):
     """Log-softmax along `axis`, via log-sum-exp.
 
-    f(x)_i = x_i - m - log(sum_j exp(x_j - m)),  m = max_j x_j
+    f(x)_i = x_i - m - log1p(sum_{j != k} exp(x_j - m)),  m = max_j x_j = x_k
     backward: dinputs = dvalues - exp(y) * sum(dvalues, axis)
     """
 
@@ -848,9 +848,14 @@ class LogSoftmax(Activation):
 
     def function(self, x):
         _check_axis(x, self.axis, "LogSoftmax")
+        top = np.argmax(x, axis=self.axis, keepdims=True)
         with np.errstate(over="ignore"):  # x - m below -1.8e308 is -inf, the correctly rounded result
-            shifted = x - np.max(x, axis=self.axis, keepdims=True)
-        return shifted - np.log(np.sum(np.exp(shifted), axis=self.axis, keepdims=True))
+            shifted = x - np.take_along_axis(x, top, axis=self.axis)
+        # log(sum) = log1p(sum without the max's own term, which is exactly 1): log(1 + 1e-10)
+        # would keep only 6 digits of the log-probability -1e-10 of a confident row
+        e = np.exp(shifted)
+        np.put_along_axis(e, top, 0, axis=self.axis)
+        return shifted - np.log1p(np.sum(e, axis=self.axis, keepdims=True))
 
     def backward(self, dvalues):
         dvalues = check_dvalues(self, dvalues)
