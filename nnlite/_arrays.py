@@ -21,7 +21,9 @@ def as_float_array(values: object, what: str = "inputs") -> np.ndarray:
         return arr
     if kind in "biu":
         return arr.astype(np.float64)
-    if kind == "O":
+    # float(None) would quietly be NaN, so None is refused before the cast; object
+    # arrays come from ragged Python data, never from a hot path
+    if kind == "O" and not any(v is None for v in arr.ravel()):
         try:
             return arr.astype(np.float64)
         except (TypeError, ValueError):

@@ -208,10 +208,6 @@ def test_non_numeric_inputs_raise_type_error(name, bad):
         activations.get(name).forward(bad)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known bug in nnlite/_arrays.py (not owned by this suite): as_float_array casts object arrays with "
-    "astype(float64), and float(None) there is NaN, so forward(None) or forward([1.0, None]) returns NaN "
-    "instead of raising TypeError"))
 @pytest.mark.parametrize("bad", [None, [1.0, None]], ids=["none", "list-with-none"])
 def test_none_is_not_a_number(bad):
     with pytest.raises(TypeError, match="real numeric array"):
