@@ -205,6 +205,13 @@ def _scaled(x: np.ndarray, c: float) -> np.ndarray:
         return x * c
 
 
+def _float_dtype(dtype: str | type, owner: str) -> np.dtype:
+    dtype = np.dtype(dtype)
+    if dtype not in (np.float32, np.float64):
+        raise TypeError(f"{owner} dtype must be float32 or float64, got {dtype}")
+    return dtype
+
+
 def _positive(x: np.ndarray) -> np.ndarray:
     """max(x, 0), NaN kept. np.clip with two finite-or-inf bounds takes numpy's fast
     clip loop, about 3x faster than np.maximum(x, 0) (numpy 2.4)."""
@@ -401,18 +408,20 @@ class PReLU(Activation):
     f'(x)     = 1 if x > 0 else alpha
     df/dalpha = 0 if x > 0 else x
     One alpha shared by all features (`num_parameters=1`) or one per feature
-    (the last axis of the inputs, `num_parameters=n_features`).
+    (the last axis of the inputs, `num_parameters=n_features`). `dtype` is the
+    parameter's: float32 for a network that trains in float32 end to end.
     """
 
     name = "prelu"
 
-    def __init__(self, init: float = 0.25, num_parameters: int = 1):
+    def __init__(self, init: float = 0.25, num_parameters: int = 1, dtype: str | type = "float64"):
         if int(num_parameters) < 1:
             raise ValueError(f"PReLU num_parameters must be >= 1, got {num_parameters}")
         self.num_parameters = int(num_parameters)
         self.init = float(init)
-        self.params = {"alpha": np.full(self.num_parameters, self.init)}
-        self.grads = {"alpha": np.zeros(self.num_parameters)}
+        dtype = _float_dtype(dtype, "PReLU")
+        self.params = {"alpha": np.full(self.num_parameters, self.init, dtype=dtype)}
+        self.grads = {"alpha": np.zeros(self.num_parameters, dtype=dtype)}
 
     @property
     def alpha(self) -> np.ndarray:
@@ -446,7 +455,7 @@ class PReLU(Activation):
         return dinputs
 
     def get_config(self):
-        return {"init": self.init, "num_parameters": self.num_parameters}
+        return {"init": self.init, "num_parameters": self.num_parameters, "dtype": self.params["alpha"].dtype.name}
 
 
 class ReLU6(Activation):
@@ -611,12 +620,13 @@ class Swish(Activation):
     name = "swish"
     aliases = ("silu",)
 
-    def __init__(self, beta: float = 1.0, learnable: bool = False):
+    def __init__(self, beta: float = 1.0, learnable: bool = False, dtype: str | type = "float64"):
         self.learnable = bool(learnable)
         self._beta = float(beta)
+        self.dtype = _float_dtype(dtype, "Swish")
         if self.learnable:
-            self.params = {"beta": np.array([self._beta])}
-            self.grads = {"beta": np.zeros(1)}
+            self.params = {"beta": np.array([self._beta], dtype=self.dtype)}
+            self.grads = {"beta": np.zeros(1, dtype=self.dtype)}
 
     @property
     def beta(self) -> float:
@@ -642,7 +652,7 @@ class Swish(Activation):
         return dinputs
 
     def get_config(self):
-        return {"beta": self.beta, "learnable": self.learnable}
+        return {"beta": self.beta, "learnable": self.learnable, "dtype": self.dtype.name}
 
 
 _SQRT_HALF = math.sqrt(0.5)
