@@ -88,6 +88,13 @@ class Activation:
 
     Objects with learnable parameters expose `params` and `grads` (dicts with
     the same keys); the others have empty ones.
+
+    Who owns the arrays: by default `forward` and `backward` return new arrays
+    on every call, so a result you keep is never changed by a later call.
+    While `reuse_buffers` is True, the built-in activations write `output` and
+    `dinputs` into arrays they keep, and the next call of the same shape
+    overwrites them. `Sequential.fit` switches this on for its own loop, where
+    every result is used before the next batch, and off again when it returns.
     """
 
     name: ClassVar[str] = "activation"
@@ -98,6 +105,7 @@ class Activation:
     output: np.ndarray | None = None
     dinputs: np.ndarray | None = None
     _elementwise: ClassVar[bool] = True  # False for softmax-like ones, whose function needs the real shape
+    reuse_buffers: bool = False
 
     def __init_subclass__(cls, register: bool = True, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -141,6 +149,21 @@ class Activation:
 
     __call__ = forward
 
+    @property
+    def _buffers(self) -> dict[str, np.ndarray]:
+        """The arrays kept while `reuse_buffers` is on (Sequential.fit clears them)."""
+        return self.__dict__.setdefault("_buffer_store", {})
+
+    def _buffer(self, key: str, like: np.ndarray) -> np.ndarray:
+        """An array shaped like `like` to write result `key` into: a new one, or while
+        `reuse_buffers` is on, the one kept from the previous call of that shape."""
+        if not self.reuse_buffers:
+            return np.empty_like(like)
+        buf = self._buffers.get(key)
+        if buf is None or buf.shape != like.shape or buf.dtype != like.dtype:
+            buf = self._buffers[key] = np.empty_like(like)
+        return buf
+
     def get_config(self) -> dict[str, Any]:
         """Constructor keywords that rebuild this activation with `get(name, **config)`."""
         return {}
@@ -183,14 +206,14 @@ def names(aliases: bool = False) -> list[str]:
     return sorted(found)
 
 
-def _sigmoid(x: np.ndarray) -> np.ndarray:
+def _sigmoid(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """1 / (1 + exp(-x)), accurate to a few ulps in relative terms for every x.
 
     For x below about -709 (float64; -88 in float32) exp(-x) overflows to inf
     and 1 / inf = 0 is the correctly rounded limit, so that overflow is silenced
     rather than avoided: this is 3-4x faster than the branching form.
     """
-    t = np.negative(x)
+    t = np.negative(x, out=out)
     with np.errstate(over="ignore"):
         np.exp(t, out=t)
     t += 1
@@ -248,10 +271,10 @@ class Sigmoid(Activation):
     name = "sigmoid"
 
     def function(self, x):
-        return _sigmoid(x)
+        return _sigmoid(x, out=self._buffer("output", x))
 
     def derivative(self, x, y):
-        d = 1 - y
+        d = np.subtract(1, y, out=self._buffer("derivative", x))
         d *= y
         return d
 
@@ -270,10 +293,10 @@ class Tanh(Activation):
     name = "tanh"
 
     def function(self, x):
-        return np.tanh(x)
+        return np.tanh(x, out=self._buffer("output", x))
 
     def derivative(self, x, y):
-        d = y * y
+        d = np.multiply(y, y, out=self._buffer("derivative", x))
         return np.subtract(1, d, out=d)
 
     def second_derivative(self, x, y):
@@ -290,10 +313,10 @@ class ReLU(Activation):
     name = "relu"
 
     def function(self, x):
-        return _positive(x)
+        return np.clip(x, 0, np.inf, out=self._buffer("output", x))  # see _positive
 
     def derivative(self, x, y):
-        return (x > 0).astype(x.dtype)
+        return np.greater(x, 0, out=self._buffer("derivative", x))
 
 
 class LeakyReLU(Activation):
@@ -310,10 +333,13 @@ class LeakyReLU(Activation):
 
     def function(self, x):
         # max(x, alpha x) is x for x > 0 and alpha x below when alpha <= 1 (min when alpha > 1)
-        ax = self.alpha * x
+        ax = np.multiply(x, self.alpha, out=self._buffer("output", x))
         return np.maximum(x, ax, out=ax) if self.alpha <= 1 else np.minimum(x, ax, out=ax)
 
     def derivative(self, x, y):
+        if 0 <= self.alpha <= 1:  # clip(0 or 1, alpha, 1) is alpha or 1 exactly, with no branch
+            d = np.greater(x, 0, out=self._buffer("derivative", x))
+            return np.clip(d, self.alpha, 1, out=d)
         return _select(x > 0, 1, self.alpha, x.dtype)
 
     def get_config(self):
@@ -468,10 +494,12 @@ class ReLU6(Activation):
     name = "relu6"
 
     def function(self, x):
-        return np.clip(x, 0, 6)
+        return np.clip(x, 0, 6, out=self._buffer("output", x))
 
     def derivative(self, x, y):
-        return ((x > 0) & (x < 6)).astype(x.dtype)
+        d = self._buffer("derivative", x)
+        np.copyto(d, (x > 0) & (x < 6))  # bool work, one cast: float * bool products are slow
+        return d
 
 
 def _softplus(x: np.ndarray, beta: float = 1.0) -> np.ndarray:
@@ -578,10 +606,12 @@ class HardTanh(Activation):
         self.max_val = float(max_val)
 
     def function(self, x):
-        return np.clip(x, self.min_val, self.max_val)
+        return np.clip(x, self.min_val, self.max_val, out=self._buffer("output", x))
 
     def derivative(self, x, y):
-        return ((x > self.min_val) & (x < self.max_val)).astype(x.dtype)
+        d = self._buffer("derivative", x)
+        np.copyto(d, (x > self.min_val) & (x < self.max_val))
+        return d
 
     def get_config(self):
         return {"min_val": self.min_val, "max_val": self.max_val}
@@ -822,10 +852,14 @@ class Linear(Activation):
     aliases = ("identity",)
 
     def function(self, x):
-        return x.copy()
+        out = self._buffer("output", x)
+        out[...] = x
+        return out
 
     def derivative(self, x, y):
-        return np.ones_like(x)
+        d = self._buffer("derivative", x)
+        d.fill(1)
+        return d
 
     def second_derivative(self, x, y):
         return np.zeros_like(x)

@@ -64,11 +64,13 @@ def bench(
     dtype: type | str = np.float32,
     repeats: int = 7,
     seed: int = 0,
+    reuse_buffers: bool = True,
 ) -> BenchResult:
     """Time `activation` (a registry name or an instance) on `size` standard-normal inputs.
 
     Returns the median forward and forward+backward times next to the
-    bandwidth floor on the same array.
+    bandwidth floor on the same array. With `reuse_buffers` (the default) the
+    activation keeps its result arrays between calls, as in `Sequential.fit`.
     """
     act = activations.get(activation)
     size = int(size)
@@ -85,14 +87,20 @@ def bench(
         x = x[: size - size % getattr(act, "pieces", 1)]
     out = np.empty_like(x)
     floor = median_time(lambda: np.add(x, 1, out=out), repeats)
-    forward = median_time(lambda: act.forward(x), repeats)
-    dvalues = np.ones_like(act.forward(x))
+    was_reusing, act.reuse_buffers = act.reuse_buffers, reuse_buffers
+    try:
+        forward = median_time(lambda: act.forward(x), repeats)
+        dvalues = np.ones_like(act.forward(x))
 
-    def forward_backward() -> None:
-        act.forward(x)
-        act.backward(dvalues)
+        def forward_backward() -> None:
+            act.forward(x)
+            act.backward(dvalues)
 
+        forward_backward_time = median_time(forward_backward, repeats)
+    finally:
+        act.reuse_buffers = was_reusing
+        act._buffers.clear()
     return BenchResult(
         activation=act.name, size=int(x.size), dtype=str(dtype), floor=floor,
-        forward=forward, forward_backward=median_time(forward_backward, repeats),
+        forward=forward, forward_backward=forward_backward_time,
     )
