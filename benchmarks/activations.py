@@ -2,8 +2,8 @@
 
 For every registered activation (and any extra names given on the command
 line, after `--import MODULE` registered them), times forward and
-forward+backward on standard-normal inputs, median of 7 repeats after a
-warm-up, next to the memory-bandwidth floor `np.add(x, 1, out=y)` on the same
+forward+backward on standard-normal inputs with `reuse_buffers` on (as in
+`Sequential.fit`), median of 7 repeats after a warm-up, next to the memory-bandwidth floor `np.add(x, 1, out=y)` on the same
 array. Prints one table per size and dtype: milliseconds and ratios.
 
     python benchmarks/activations.py                 # 1e6 and 1e7, float32 and float64
@@ -143,6 +143,7 @@ def _floor(x, repeats):
 
 def _measure(name, x, repeats, torch, torch_fns):
     act = _build(name)
+    act.reuse_buffers = True  # as in Sequential.fit: the same shapes every call
     dvalues = np.ones_like(act.forward(x))
 
     def forward_backward():
