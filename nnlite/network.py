@@ -129,6 +129,14 @@ class Sequential:
                     f"Sequential layer {i} must be a Layer, an Activation or an activation name; "
                     f"got {type(layer).__name__}"
                 )
+            for j, earlier in enumerate(built):
+                if earlier is layer:
+                    # a layer keeps its own inputs and outputs for backward, so one object
+                    # at two positions would hand the first the second one's values
+                    raise ValueError(
+                        f"Sequential layers {j} and {i} are the same object; give each position "
+                        f"its own instance (e.g. ReLU() twice)"
+                    )
             built.append(layer)
         self.layers = built
         self.loss: _losses.Loss | None = None

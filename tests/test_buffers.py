@@ -73,3 +73,9 @@ def test_fit_with_reused_buffers_trains_exactly_like_plain_arrays():
     assert reusing.layers[1].reuse_buffers is False and not reusing.layers[1]._buffers
     first, second = reusing.predict(X[:5]), reusing.predict(X[5:10])
     assert not np.shares_memory(first, second)
+
+
+def test_one_layer_object_at_two_positions_is_refused():
+    relu = nnlite.ReLU()
+    with pytest.raises(ValueError, match="layers 1 and 3 are the same object"):
+        Sequential([Dense(2, 4, seed=0), relu, Dense(4, 4, seed=1), relu, Dense(4, 2, seed=2)])
