@@ -14,6 +14,17 @@ from matplotlib.figure import Figure
 from . import activations as _activations
 
 
+def _panel_grid(count: int, ncols: int, width: float, height: float) -> tuple[Figure, np.ndarray]:
+    """A Figure with `count` panels of width x height inches in rows of `ncols`, the spare ones hidden."""
+    ncols = max(1, min(ncols, count))
+    nrows = -(-count // ncols)
+    fig = Figure(figsize=(width * ncols, height * nrows), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    for ax in axes.flat[count:]:
+        ax.set_visible(False)
+    return fig, axes
+
+
 def activation_gallery(
     names: Sequence[str | _activations.Activation] | None = None,
     x: np.ndarray | None = None,
@@ -32,10 +43,7 @@ def activation_gallery(
     acts = [_activations.get(n) for n in names]
     if not acts:
         raise ValueError("activation_gallery needs at least one activation")
-    ncols = max(1, min(ncols, len(acts)))
-    nrows = -(-len(acts) // ncols)
-    fig = Figure(figsize=(2.8 * ncols, 2.4 * nrows), layout="constrained")
-    axes = fig.subplots(nrows, ncols, squeeze=False)
+    fig, axes = _panel_grid(len(acts), ncols, 2.8, 2.4)
     for ax, act in zip(axes.flat, acts):
         y = act.forward(x)
         dy = act.backward(np.ones_like(y))
@@ -45,8 +53,6 @@ def activation_gallery(
         ax.axvline(0, color="0.8", lw=0.8, zorder=0)
         ax.set_title(act.name)
         ax.set_xlabel("x")
-    for ax in list(axes.flat)[len(acts):]:
-        ax.set_visible(False)
     axes.flat[0].legend(loc="upper left", fontsize="small")
     return fig
 
@@ -223,10 +229,7 @@ def neuron_output_grid(activations, x: np.ndarray, weights: Sequence[float], nco
     items = list(activations.items())
     if not items:
         raise ValueError("neuron_output_grid needs at least one activation")
-    ncols = max(1, min(ncols, len(items)))
-    nrows = -(-len(items) // ncols)
-    fig = Figure(figsize=(2.9 * ncols, 2.4 * nrows), layout="constrained")
-    axes = fig.subplots(nrows, ncols, squeeze=False)
+    fig, axes = _panel_grid(len(items), ncols, 2.9, 2.4)
     for ax, (label, act) in zip(axes.flat, items):
         act = _activations.get(act)
         for w in weights:
@@ -234,8 +237,6 @@ def neuron_output_grid(activations, x: np.ndarray, weights: Sequence[float], nco
         ax.set_title(label)
         ax.set_xlabel("x")
         ax.set_ylabel("T = f(w x)")
-    for ax in list(axes.flat)[len(items):]:
-        ax.set_visible(False)
     axes.flat[0].legend(fontsize="x-small")
     return fig
 
