@@ -3,8 +3,9 @@
 For every registered activation (and any extra names given on the command
 line, after `--import MODULE` registered them), times forward and
 forward+backward on standard-normal inputs with `reuse_buffers` on (as in
-`Sequential.fit`), median of 7 repeats after a warm-up, next to the memory-bandwidth floor `np.add(x, 1, out=y)` on the same
-array. Prints one table per size and dtype: milliseconds and ratios.
+`Sequential.fit`), median of 7 repeats after a warm-up, next to the
+memory-bandwidth floor `np.add(x, 1, out=y)` on the same array. Prints one
+table per size and dtype: milliseconds and ratios.
 
     python benchmarks/activations.py                 # 1e6 and 1e7, float32 and float64
     python benchmarks/activations.py --sizes 1e6 --dtypes float32 relu gelu
