@@ -579,10 +579,13 @@ class HardSigmoid(Activation):
         self.offset = float(offset)
 
     def function(self, x):
-        return np.clip(self.slope * x + self.offset, 0, 1)
+        y = np.multiply(x, self.slope, out=self._buffer("output", x))
+        y += self.offset
+        return np.clip(y, 0, 1, out=y)
 
     def derivative(self, x, y):
-        d = ((y > 0) & (y < 1)).astype(x.dtype)
+        d = self._buffer("derivative", x)
+        np.copyto(d, (y > 0) & (y < 1))
         d *= self.slope
         return d
 
@@ -835,10 +838,14 @@ class Step(Activation):
     aliases = ("binary_step",)
 
     def function(self, x):
-        return np.maximum(np.sign(x), 0)  # sign keeps NaN, which np.maximum propagates
+        y = np.greater(x, 0, out=self._buffer("output", x))
+        np.copyto(y, x, where=np.isnan(x))  # x > 0 is False for NaN; keep the NaN
+        return y
 
     def derivative(self, x, y):
-        return np.zeros_like(x)
+        d = self._buffer("derivative", x)
+        d.fill(0)
+        return d
 
 
 class Linear(Activation):

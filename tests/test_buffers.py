@@ -32,7 +32,9 @@ def test_kept_results_are_never_overwritten_by_default(name):
     assert not np.shares_memory(y1, x1)  # not even the identity hands back the caller's array
 
 
-@pytest.mark.parametrize("name", ["relu", "relu6", "hard_tanh", "leaky_relu", "linear", "tanh", "sigmoid"])
+@pytest.mark.parametrize(
+    "name", ["relu", "relu6", "hard_tanh", "leaky_relu", "linear", "tanh", "sigmoid", "step", "hard_sigmoid"]
+)
 def test_reuse_buffers_writes_into_the_previous_result_and_stays_correct(name):
     rng = np.random.default_rng(1)
     reusing, fresh = activations.get(name), activations.get(name)
