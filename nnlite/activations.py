@@ -374,7 +374,10 @@ class ELU(Activation):
         return _elu(x, self.alpha)
 
     def derivative(self, x, y):
-        return _select(x > 0, 1, _negative(y) + self.alpha, x.dtype)
+        # for x <= 0, |y| <= |alpha| and f' = y + alpha (either sign of alpha); the clip
+        # only touches the x > 0 side, which _select discards, and keeps it finite
+        bound = abs(self.alpha)
+        return _select(x > 0, 1, np.clip(y, -bound, bound) + self.alpha, x.dtype)
 
     def get_config(self):
         return {"alpha": self.alpha}
@@ -740,7 +743,8 @@ class GELU(Activation):
         # ulp wherever y is a normal float, and x = 0 (0 / 0) is set to Phi(0) = 1/2.
         with np.errstate(invalid="ignore", divide="ignore"):
             d = y / x
-        np.copyto(d, 0.5, where=x == 0)
+        # y / x has no digits left where y is subnormal; Phi(x) is 1/2 to every digit there
+        np.copyto(d, 0.5, where=np.abs(x) < np.sqrt(np.finfo(x.dtype).tiny))
         xc = np.clip(x, -40, 40)  # phi(40) = 0 in float64; keeps x^2 finite
         pdf = xc * xc
         pdf *= -0.5

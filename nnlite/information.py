@@ -213,7 +213,11 @@ def _parse_bins(x, bins, binning, range, bin_width):
         range = (lo.min(), hi.max())  # in the samples' dtype: np.histogram's own range
     if binning == "fixed_width":
         # a grid of multiples of bin_width covering the range
-        first, last = math.floor(float(range[0]) / bin_width), math.ceil(float(range[1]) / bin_width)
+        lo, hi = float(range[0]), float(range[1])
+        first, last = math.floor(lo / bin_width), math.ceil(hi / bin_width)
+        # the divisions round: widen by a bin where the grid would miss the data's ends
+        first -= first * bin_width > lo
+        last += last * bin_width < hi
         n_bins = max(1, last - first)
         range = (first * bin_width, (first + n_bins) * bin_width)
     if n_bins > _MAX_BINS:
@@ -413,8 +417,15 @@ def kde_mutual_information(
         chunk_size = max(1, (1 << 22) // n)
     if int(chunk_size) < 1:
         raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
+    # Centred and in float64: |a|^2 + |b|^2 - 2 a.b cancels badly far from 0 (and in float32)
+    h = h.astype(np.float64) - h.mean(axis=0)
+    if np.abs(h).max() > 1e150:
+        raise ValueError(
+            "t spreads beyond 1e150 around its mean, where squared distances overflow; every pair of "
+            "distinct samples is then independent under the noise, and the bound is log(n_samples)"
+        )
     sq = np.einsum("ij,ij->i", h, h)
-    scale = h.dtype.type(-0.5 / noise_variance)
+    scale = -0.5 / noise_variance
     total = 0.0
     for i0 in np.arange(0, n, int(chunk_size)):
         a = h[i0:i0 + chunk_size]

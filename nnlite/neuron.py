@@ -84,7 +84,9 @@ class OneNeuron:
         x = as_float_array(inputs, "OneNeuron.forward inputs")
         w, b = x.dtype.type(self.params["weight"][0]), x.dtype.type(self.params["bias"][0])
         self.inputs = x
-        self.output = self.activation.forward(w * x + b)
+        with np.errstate(over="ignore"):  # |w x| past the float range is +-inf, which f maps to its limit
+            z = w * x + b
+        self.output = self.activation.forward(z)
         return self.output
 
     def backward(self, dvalues: np.ndarray) -> np.ndarray:
@@ -115,8 +117,9 @@ class OneNeuron:
             raise ValueError(f"OneNeuron.sweep weights must be 1-D, got shape {w.shape}")
         if b.ndim > 1:
             raise ValueError(f"OneNeuron.sweep bias must be a number or a 1-D sequence, got shape {b.shape}")
-        z = np.multiply.outer(w, x)
-        z = z + (b[:, None, None] if b.ndim else b)
+        with np.errstate(over="ignore"):  # as in forward: inf is the right net input past the float range
+            z = np.multiply.outer(w, x)
+            z = z + (b[:, None, None] if b.ndim else b)
         return self.activation.function(z)
 
     def fit(
