@@ -4,9 +4,13 @@ For an object `obj`, inputs x and weights `dvalues` (random by default) the
 check takes the scalar L = sum(dvalues * obj.forward(x)) and compares
 
     analytic:  obj.backward(dvalues)          (dL/dx, and obj.grads for each param)
-    numeric:   (L(x + eps e_i) - L(x - eps e_i)) / (2 eps)   for every entry i
+    numeric:   (L(x + h_i e_i) - L(x - h_i e_i)) / (2 h_i),  h_i = eps * max(1, |x_i|)
 
-of the inputs and of every array in `obj.params`. An entry passes when
+for every entry i of the inputs and of every array in `obj.params`. The step
+grows with |x_i| because a fixed eps is lost in the rounding of a large x_i
+(1e8 + 1e-6 is not 1e-6 away from 1e8); the denominator is the step actually
+taken, (x_i + h_i) - (x_i - h_i), and a step that would leave the float range
+stops at its edge. An entry passes when
 |analytic - numeric| <= atol + rtol * |numeric| (PyTorch's gradcheck rule).
 Activations that define `second_derivative(x, y)` get it checked against
 central differences of `derivative` too.
@@ -24,12 +28,18 @@ from .activations import Activation
 
 __all__ = ["gradcheck", "GradCheckResult", "GradCheckError"]
 
+# Rounding error of a computed output, in units of its magnitude: a few ulps of float64,
+# with room for the handful of roundings inside a forward pass.
+_ROUNDING = 8 * np.finfo(np.float64).eps
+
 
 @dataclass
 class GradCheckResult:
     """Outcome of `gradcheck`.
 
-    `passed` is True when every checked entry is within tolerance. The worst
+    `passed` is True when every checked entry is within tolerance, except
+    entries whose error lies within the rounding noise of their finite
+    difference: those cannot be judged, and `notes` says how many. The worst
     entry (largest error relative to its tolerance) is described by
     `worst_tensor` ("inputs", a parameter name or "second_derivative"),
     `worst_index`, and its `analytic` and `numeric` values. `tensors` maps
@@ -82,7 +92,8 @@ class _Comparison:
         self.result = GradCheckResult(passed=True, max_abs_error=0.0, max_rel_error=0.0)
         self._worst_ratio = -1.0
 
-    def add(self, name: str, analytic: np.ndarray, numeric: np.ndarray) -> None:
+    def add(self, name: str, analytic: np.ndarray, numeric: np.ndarray, noise: Any = 0.0) -> None:
+        """Compare one tensor; `noise` bounds the rounding error of `numeric` (per entry or scalar)."""
         analytic = np.asarray(analytic, dtype=np.float64)
         numeric = np.asarray(numeric, dtype=np.float64)
         if analytic.shape != numeric.shape:
@@ -97,7 +108,17 @@ class _Comparison:
         err = np.atleast_1d(np.abs(analytic - numeric))
         analytic, numeric = np.atleast_1d(analytic), np.atleast_1d(numeric)
         err[np.isnan(err)] = np.inf
-        ratio = err / (self.atol + self.rtol * np.abs(numeric))
+        tolerance = self.atol + self.rtol * np.abs(numeric)
+        # An error inside the rounding noise of the finite difference is no evidence either way:
+        # such entries are reported as not judged instead of failing correct code.
+        unjudged = int(np.count_nonzero((err > tolerance) & (err <= tolerance + noise)))
+        if unjudged:
+            res.notes.append(
+                f"{unjudged} entr{'y' if unjudged == 1 else 'ies'} of {name} could not be judged: the "
+                "finite-difference step changes the output by less than the output's rounding error "
+                "(values of very different magnitudes); check them on smaller values"
+            )
+        ratio = err / (tolerance + noise)
         idx = np.unravel_index(int(np.argmax(ratio)), ratio.shape)
         res.tensors[name] = float(err.max())
         res.max_abs_error = max(res.max_abs_error, float(err.max()))
@@ -144,10 +165,14 @@ def gradcheck(
         by `seed`) for array outputs and 1.0 for scalar outputs (losses).
         Random weights matter: with all ones, softmax's gradient is zero.
     targets : passed as `obj.forward(inputs, targets)` when given (losses).
-    eps, atol, rtol : step and tolerances (PyTorch's defaults).
+    eps, atol, rtol : relative step (eps * max(1, |value|)) and tolerances
+        (PyTorch's defaults).
     raise_exception : raise `GradCheckError` instead of returning a failed result.
     """
+    _check_arguments(obj, eps, atol, rtol)
     x = np.array(as_float_array(inputs, "gradcheck inputs"), dtype=np.float64)
+    if not np.all(np.isfinite(x)):
+        raise ValueError("gradcheck inputs must be finite: a finite difference at NaN or inf judges nothing")
     params = dict(getattr(obj, "params", None) or {})
     notes = []
     if np.asarray(inputs).dtype != np.float64:
@@ -174,7 +199,10 @@ def gradcheck(
     if dvalues.shape != output.shape:
         raise ValueError(f"gradcheck: dvalues has shape {dvalues.shape}, the output has shape {output.shape}")
 
-    analytic_inputs = np.array(obj.backward(dvalues), dtype=np.float64)
+    dinputs = obj.backward(dvalues)
+    if dinputs is None:
+        raise TypeError(f"gradcheck: {type(obj).__name__}.backward returned None; it must return dL/d(inputs)")
+    analytic_inputs = np.array(dinputs, dtype=np.float64)
     grads = getattr(obj, "grads", None) or {}
     missing = [name for name in params if name not in grads]
     if missing:
@@ -182,17 +210,28 @@ def gradcheck(
     analytic_params = {name: np.array(grads[name], dtype=np.float64) for name in params}
 
     def loss(values: np.ndarray) -> float:
-        return float(np.sum(dvalues * forward(values)))
+        out = forward(values)
+        with np.errstate(over="ignore"):  # an L past the float range is inf: no difference can be judged
+            return float(np.sum(dvalues * out))
 
     compare = _Comparison(atol, rtol)
     compare.result.notes = notes
+    # rounding error of L = sum(dvalues * output): a few ulps of the sum of the magnitudes
+    loss_rounding = float(np.sum(np.abs(_ROUNDING * dvalues) * np.abs(output)))
     if _is_elementwise(obj):
-        numeric = dvalues * (forward(x + eps) - forward(x - eps)) / (2 * eps)
+        plus, minus = _perturbed(x, eps)
+        out_plus, out_minus = forward(plus), forward(minus)
+        with np.errstate(over="ignore", invalid="ignore"):  # outputs near the float range: inf noise, not judged
+            numeric = dvalues * (out_plus - out_minus) / (plus - minus)
+            magnitude = np.maximum(np.abs(out_plus), np.abs(out_minus))
+            noise = 2 * _ROUNDING * np.abs(dvalues) * magnitude / (plus - minus)
+        compare.add("inputs", analytic_inputs, numeric, noise)
     else:
-        numeric = _numeric_gradient(loss, x, x, eps)
-    compare.add("inputs", analytic_inputs, numeric)
+        numeric, steps = _numeric_gradient(loss, x, x, eps)
+        compare.add("inputs", analytic_inputs, numeric, loss_rounding / steps)
     for name, p in params.items():
-        compare.add(name, analytic_params[name], _numeric_gradient(loss, p, x, eps))
+        numeric, steps = _numeric_gradient(loss, p, x, eps)
+        compare.add(name, analytic_params[name], numeric, loss_rounding / steps)
 
     second = getattr(obj, "second_derivative", None)
     if isinstance(obj, Activation) and callable(second):
@@ -202,10 +241,10 @@ def gradcheck(
         except NotImplementedError as exc:
             notes.append(f"second derivative skipped: {exc}")
         else:
+            plus, minus = _perturbed(xs, eps)
             numeric2 = (
-                obj.derivative(xs + eps, obj.function(xs + eps))
-                - obj.derivative(xs - eps, obj.function(xs - eps))
-            ) / (2 * eps)
+                obj.derivative(plus, obj.function(plus)) - obj.derivative(minus, obj.function(minus))
+            ) / (plus - minus)
             # a constant second derivative may come back as a scalar
             compare.add("second_derivative", np.broadcast_to(analytic2, numeric2.shape), numeric2)
 
@@ -216,15 +255,41 @@ def gradcheck(
     return result
 
 
-def _numeric_gradient(loss, tensor: np.ndarray, x: np.ndarray, eps: float) -> np.ndarray:
-    """Central differences of loss(x) with respect to each entry of `tensor` (perturbed in place)."""
+def _check_arguments(obj: Any, eps: float, atol: float, rtol: float) -> None:
+    if not (callable(getattr(obj, "forward", None)) and callable(getattr(obj, "backward", None))):
+        raise TypeError(
+            "gradcheck checks an object with forward and backward methods (an activation, layer, loss, "
+            f"Sequential or OneNeuron); got {obj!r}. A plain function has no hand-written backward to "
+            "check: wrap it in an Activation subclass with function and derivative"
+        )
+    for name, value, low_ok in (("eps", eps, False), ("atol", atol, True), ("rtol", rtol, True)):
+        if not (isinstance(value, (int, float, np.number)) and np.isfinite(value) and (value > 0 or
+                                                                                      (low_ok and value == 0))):
+            expected = "a finite number >= 0" if low_ok else "a finite number > 0"
+            raise ValueError(f"gradcheck {name} must be {expected}, got {value!r}")
+
+
+def _perturbed(values: np.ndarray, eps: float) -> tuple[np.ndarray, np.ndarray]:
+    """values +- eps * max(1, |values|), kept inside the finite float range."""
+    step = eps * np.maximum(1.0, np.abs(values))
+    big = np.finfo(np.float64).max
+    with np.errstate(over="ignore"):  # past the float range the step stops at its edge
+        return np.minimum(values + step, big), np.maximum(values - step, -big)
+
+
+def _numeric_gradient(loss, tensor: np.ndarray, x: np.ndarray, eps: float) -> tuple[np.ndarray, np.ndarray]:
+    """Central differences of loss(x) with respect to each entry of `tensor` (perturbed in place),
+    and the full step (x + h) - (x - h) taken for each entry."""
     grad = np.empty(tensor.shape, dtype=np.float64)
+    steps = np.empty(tensor.shape, dtype=np.float64)
     for idx in np.ndindex(tensor.shape):
         original = tensor[idx]
-        tensor[idx] = original + eps
+        plus_value, minus_value = _perturbed(np.float64(original), eps)
+        tensor[idx] = plus_value
         plus = loss(x)
-        tensor[idx] = original - eps
+        tensor[idx] = minus_value
         minus = loss(x)
         tensor[idx] = original
-        grad[idx] = (plus - minus) / (2 * eps)
-    return grad
+        steps[idx] = plus_value - minus_value
+        grad[idx] = (plus - minus) / steps[idx]
+    return grad, steps
