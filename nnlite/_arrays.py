@@ -47,3 +47,16 @@ def check_dvalues(owner: object, dvalues: object, output_attr: str = "output") -
             f"the forward output {np.shape(output)}"
         )
     return dvalues
+
+
+def check_finite(values: np.ndarray, what: str) -> np.ndarray:
+    """Refuse NaN or infinite entries in data with a ValueError naming `what` and the first bad index."""
+    finite = np.isfinite(values)
+    if not finite.all():
+        bad = np.argwhere(~finite)[0]
+        where = f" (first at index {tuple(int(i) for i in bad)})" if np.ndim(values) else ""
+        raise ValueError(
+            f"{what} holds {np.count_nonzero(~finite)} NaN or infinite value(s){where}; "
+            "expected finite numbers: clean the data first"
+        )
+    return values

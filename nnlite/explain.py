@@ -24,8 +24,9 @@ batch loss is L = mean_s l_s, so dl_s/da_s = n * dL/da_s. The batch gradient
 is the average of the per-sample ones, dL/dw = mean_s dl_s/dw (the average
 of the products, not the product of the averages), which is what `backward`
 computes on the batch. Beside each factor is its central difference
-(g(t + eps) - g(t - eps)) / (2 eps), taken by perturbing that one quantity
-(a, z, w or b) and running the rest of the network and the loss again.
+(g(t + h) - g(t - h)) / (2 h), h = eps * max(1, |t|) as in `gradcheck`, taken
+by perturbing that one quantity (a, z, w or b) and running the rest of the
+network and the loss again.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ from matplotlib.figure import Figure
 
 from . import activations as _activations
 from . import losses as _losses
-from ._arrays import as_float_array
+from ._arrays import as_float_array, check_finite
+from .gradcheck import _ROUNDING, _perturbed
 from .layers import Dense
 
 __all__ = ["explain", "Explanation", "Step", "Quantity", "SATURATION"]
@@ -53,7 +55,9 @@ class Quantity:
 
     `values` holds one value per sample; `numeric` the finite-difference
     estimate per sample and `batch_numeric` the one of the batch average
-    (None for forward values, which need no check).
+    (None for forward values, which need no check); `noise` and
+    `batch_noise` bound their rounding error (a disagreement inside it
+    cannot be judged).
     """
 
     symbol: str
@@ -61,6 +65,8 @@ class Quantity:
     values: np.ndarray
     numeric: np.ndarray | None = None
     batch_numeric: float | None = None
+    noise: np.ndarray | None = None
+    batch_noise: float = 0.0
 
     @property
     def batch(self) -> float:
@@ -120,11 +126,12 @@ class Explanation:
             for q in step.backward if backward else step.forward:
                 row = [str(step.layer), q.symbol, q.formula, _fmt(q.values[self.sample])]
                 if backward:
-                    row.append(_fmt_check(q.values[self.sample], q.numeric[self.sample]))
+                    noise = 0.0 if q.noise is None else q.noise[self.sample]
+                    row.append(_fmt_check(q.values[self.sample], q.numeric[self.sample], noise))
                 if not one:
                     row.append(_fmt(q.batch))
                     if backward:
-                        row.append(_fmt_check(q.batch, q.batch_numeric))
+                        row.append(_fmt_check(q.batch, q.batch_numeric, q.batch_noise))
                 rows.append(row)
         if not backward:
             loss_row = ["", "L", f"{self.loss_name}(output, y)", _fmt(self.losses[self.sample])]
@@ -152,8 +159,7 @@ class Explanation:
             widths = [max(len(r[c]) for r in [headers, *rows]) for c in range(len(headers))]
             lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in [headers, *rows]]
             lines.insert(1, "  ".join("-" * w for w in widths))
-            if any(cell.endswith(" *") for r in rows for cell in r):
-                lines.append(_FOOTNOTE)
+            lines += _footnotes(rows)
             parts.append(f"\n{title}\n" + "\n".join(lines))
         return "\n".join(parts)
 
@@ -166,8 +172,9 @@ class Explanation:
             for r in rows:
                 r = r[:2] + [f"`{r[2]}`"] + r[3:]
                 lines.append("| " + " | ".join(r) + " |")
-            if any(cell.endswith(" *") for r in rows for cell in r):
-                lines.append("\n" + _FOOTNOTE.replace("*", "\\*", 1))
+            notes = [note.replace("*", "\\*", 1) for note in _footnotes(rows)]
+            if notes:
+                lines.append("\n" + "\n\n".join(notes))
             parts.append(f"{title}\n\n" + "\n".join(lines))
         return "\n\n".join(parts) + "\n"
 
@@ -203,13 +210,32 @@ def _fmt(value: float) -> str:
     return f"{value + 0.0:.6g}"  # + 0.0 prints -0.0 as 0
 
 
-def _fmt_check(value: float, numeric: float) -> str:
-    """The finite difference, starred when it disagrees with the chain rule (gradcheck's default tolerances)."""
-    return _fmt(numeric) + ("" if abs(value - numeric) <= 1e-5 + 1e-3 * abs(numeric) else " *")
+def _fmt_check(value: float, numeric: float, noise: float = 0.0) -> str:
+    """The finite difference, marked when it disagrees with the chain rule (gradcheck's default
+    tolerances): "*" beyond the rounding noise of the difference, "~" within it (no verdict)."""
+    tolerance = 1e-5 + 1e-3 * abs(numeric)
+    error = abs(value - numeric)
+    mark = "" if error <= tolerance else " ~" if error <= tolerance + noise else " *"
+    return _fmt(numeric) + mark
 
 
 _FOOTNOTE = ("* disagrees with the chain rule: the step of +-eps crossed a kink or a clipping "
              "(relu at 0, cross-entropy's p clipped to [1e-7, 1 - 1e-7]), or a derivative is wrong")
+_FOOTNOTE_NOISE = ("~ cannot be judged: the step moves the result by less than its rounding error "
+                   "(values of very different magnitudes, e.g. a bias of 0 next to w*x = 1e8)")
+
+
+def _footnotes(rows: list[list[str]]) -> list[str]:
+    cells = [cell for r in rows for cell in r]
+    return [note for mark, note in ((" *", _FOOTNOTE), (" ~", _FOOTNOTE_NOISE))
+            if any(cell.endswith(mark) for cell in cells)]
+
+
+def _difference(plus: np.ndarray, minus: np.ndarray, step: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(plus - minus) / step and its rounding noise: a few ulps of the larger of the two, over the step."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        noise = 2 * _ROUNDING * np.maximum(np.abs(plus), np.abs(minus)) / step
+    return (plus - minus) / step, noise
 
 
 def _is_elementwise(act: _activations.Activation) -> bool:
@@ -268,6 +294,35 @@ def _blocks(layers: list[Any]) -> list[tuple[int, int | None]]:
     return blocks
 
 
+def _batch(x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+    """x as finite float64 samples (n, n_inputs); y with one target per sample (checked by the loss)."""
+    x = check_finite(np.array(as_float_array(x, "explain x"), dtype=np.float64), "explain x")
+    if x.ndim < 2:
+        x = x.reshape(-1, 1)
+    if len(x) == 0:
+        raise ValueError("explain needs at least one sample; x is empty")
+    y = np.asarray(y)
+    y = y.reshape(-1) if y.ndim == 0 else y
+    if len(y) != len(x):
+        raise ValueError(f"explain: x has {len(x)} samples but y has {len(y)}")
+    return x, y
+
+
+def _check_arguments(layers: list[Any], blocks: list[tuple[int, int | None]], n: int, sample: Any, eps: Any) -> None:
+    if isinstance(sample, (bool, np.bool_)) or not isinstance(sample, (int, np.integer)):
+        raise TypeError(f"explain: sample must be an integer index, got {sample!r}")
+    if not 0 <= sample < n:
+        raise ValueError(f"explain: sample must lie in 0..{n - 1}, got {sample}")
+    if not (isinstance(eps, (int, float, np.number)) and np.isfinite(eps) and eps > 0):
+        raise ValueError(f"explain: eps must be a positive finite number, got {eps!r}")
+    for d, a in blocks:
+        params = dict(layers[d].params)
+        if a is not None:
+            params.update(getattr(layers[a], "params", None) or {})
+        for name, value in params.items():
+            check_finite(value, f"explain: layer {d}'s {name}")
+
+
 def explain(
     model: Any,
     x: Any,
@@ -296,16 +351,9 @@ def explain(
     blocks = _blocks(layers)
     loss_fn = _losses.get(loss)
     loss_name = loss if isinstance(loss, str) else loss_fn.name
-    x = np.array(as_float_array(x, "explain x"), dtype=np.float64)
-    if x.ndim < 2:
-        x = x.reshape(-1, 1)
+    x, y = _batch(x, y)
     n = len(x)
-    y = np.asarray(y)
-    y = y.reshape(-1) if y.ndim == 0 else y
-    if len(y) != n:
-        raise ValueError(f"explain: x has {n} samples but y has {len(y)}")
-    if not 0 <= sample < n:
-        raise ValueError(f"explain: sample must lie in 0..{n - 1}, got {sample}")
+    _check_arguments(layers, blocks, n, sample, eps)
     entries = [tuple(entry)] * len(blocks) if np.ndim(entry) == 1 else [tuple(e) for e in entry]
     if len(entries) != len(blocks):
         raise ValueError(f"explain: {len(entries)} entries for {len(blocks)} Dense layers")
@@ -319,16 +367,24 @@ def explain(
         return values
 
     def per_sample(pred: np.ndarray) -> np.ndarray:
-        return np.array([loss_fn.forward(pred[s:s + 1], y[s:s + 1]) for s in range(n)])
+        # _forward: a perturbed prediction may step just outside the loss's domain (a probability of
+        # -1e-7 near bce's clip); the targets were checked once, by the clean pass's forward
+        return np.array([loss_fn._forward(pred[s:s + 1], targets[s:s + 1]) for s in range(n)])
 
     def clean_pass() -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray], float]:
         """Forward and backward on the unperturbed batch: each layer's input, output and the dL/d(output) it got."""
         inputs, outputs, out = [], [], x
-        for layer in layers:
-            inputs.append(out)
-            out = layer.forward(out)
-            outputs.append(out.copy())  # copies: the finite differences below run the layers again
-        value = loss_fn.forward(out, y)
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is named just below
+            for layer in layers:
+                inputs.append(out)
+                out = layer.forward(out)
+                outputs.append(out.copy())  # copies: the finite differences below run the layers again
+        if not all(np.all(np.isfinite(o)) for o in outputs):
+            raise ValueError(
+                "explain: the model's output is not finite on these inputs (the forward pass overflowed); "
+                "finite differences cannot be taken there: use smaller inputs or weights"
+            )
+        value = loss_fn.forward(out, y)  # checks the targets and the predictions against the loss
         douts: list[np.ndarray] = [None] * len(layers)  # type: ignore[list-item]
         d = loss_fn.backward()
         for k in reversed(range(len(layers))):
@@ -337,25 +393,29 @@ def explain(
         return inputs, outputs, douts, value
 
     inputs, outputs, douts, batch_loss = clean_pass()
+    targets = loss_fn.prepare_targets(y, outputs[-1].shape, outputs[-1].dtype)
     losses = per_sample(outputs[-1])
 
-    def central(start: int, base: np.ndarray, column: int) -> np.ndarray:
-        """Per-sample central differences of l_s when column `column` of layer `start`'s input moves."""
+    def central(start: int, base: np.ndarray, column: int) -> tuple[np.ndarray, np.ndarray]:
+        """Per-sample central differences of l_s, and their noise, when column `column` of input `start` moves."""
         plus, minus = base.copy(), base.copy()
-        plus[:, column] += eps
-        minus[:, column] -= eps
-        return (per_sample(run(start, plus)) - per_sample(run(start, minus))) / (2 * eps)
+        plus[:, column], minus[:, column] = _perturbed(base[:, column], eps)
+        step = plus[:, column] - minus[:, column]
+        return _difference(per_sample(run(start, plus)), per_sample(run(start, minus)), step)
 
-    def central_param(d: int, tensor: np.ndarray, idx: tuple[int, int]) -> tuple[np.ndarray, float, np.ndarray]:
-        """Central differences when tensor[idx] moves: of l_s, of the batch L, and of z[:, j]."""
+    def central_param(d: int, tensor: np.ndarray, idx: tuple[int, int]) -> list[tuple[Any, Any]]:
+        """Central differences (and noise) when tensor[idx] moves: of l_s, of the batch L, and of z[:, j]."""
         original, results = tensor[idx], []
-        for value in (original + eps, original - eps):
+        plus, minus = _perturbed(np.float64(original), eps)
+        for value in (plus, minus):
             tensor[idx] = value
             pred = run(d, inputs[d])
-            results.append((per_sample(pred), loss_fn.forward(pred, y), layers[d].output[:, idx[1]].copy()))
+            results.append((per_sample(pred), loss_fn._forward(pred, targets), layers[d].output[:, idx[1]].copy()))
         tensor[idx] = original
         (lp, Lp, zp), (lm, Lm, zm) = results
-        return (lp - lm) / (2 * eps), (Lp - Lm) / (2 * eps), (zp - zm) / (2 * eps)
+        step = plus - minus
+        return [_difference(lp, lm, step), _difference(np.float64(Lp), np.float64(Lm), step),
+                _difference(zp, zm, step)]
 
     steps = []
     for number, ((d, a), (i, j)) in enumerate(zip(blocks, entries), 1):
@@ -376,9 +436,16 @@ def explain(
         a_idx = a if a is not None else d
         num_da = central(a_idx + 1, outputs[a_idx], j)
         num_dz = central(d + 1, z_all, j)
-        num_f = (act.function(z_all + eps) - act.function(z_all - eps))[:, j] / (2 * eps)
+        z_plus, z_minus = _perturbed(z_all, eps)
+        num_f = _difference(act.function(z_plus)[:, j], act.function(z_minus)[:, j], (z_plus - z_minus)[:, j])
         num_dw, batch_dw, num_zw = central_param(d, dense.weights, (i, j))
         num_db, batch_db, _ = central_param(d, dense.biases, (0, j))
+
+        def check(symbol: str, formula: str, values: np.ndarray, numeric: tuple[Any, Any],
+                  batch: tuple[Any, Any] | None = None) -> Quantity:
+            """A backward row; the batch check is the mean of the per-sample ones unless given."""
+            (num, noise), (b_num, b_noise) = numeric, batch or (np.mean(numeric[0]), np.mean(numeric[1]))
+            return Quantity(symbol, formula, values, num, float(b_num), noise, float(b_noise))
 
         if d == 0:
             source = "input" if dense.n_inputs == 1 else f"input {i}"
@@ -395,13 +462,13 @@ def explain(
             Quantity("a", f"{f_name}(z)", a_out),
         ]
         step.backward = [
-            Quantity("dL/da", f"from the loss ({loss_name})" if last else "sum_k dL/dz'_k w'_k (next layer)",
-                     dL_da, num_da, float(np.mean(num_da))),
-            Quantity("da/dz", f"f'(z), f = {f_name}", da_dz, num_f, float(np.mean(num_f))),
-            Quantity("dL/dz", "dL/da * da/dz", dL_dz, num_dz, float(np.mean(num_dz))),
-            Quantity("dz/dw", "x", x_i.copy(), num_zw, float(np.mean(num_zw))),
-            Quantity("dL/dw", "dL/dz * dz/dw", dL_dw, num_dw, batch_dw),
-            Quantity("dL/db", "dL/dz * 1", dL_dz.copy(), num_db, batch_db),
+            check("dL/da", f"from the loss ({loss_name})" if last else "sum_k dL/dz'_k w'_k (next layer)",
+                  dL_da, num_da),
+            check("da/dz", f"f'(z), f = {f_name}", da_dz, num_f),
+            check("dL/dz", "dL/da * da/dz", dL_dz, num_dz),
+            check("dz/dw", "x", x_i.copy(), num_zw),
+            check("dL/dw", "dL/dz * dz/dw", dL_dw, num_dw, batch_dw),
+            check("dL/db", "dL/dz * 1", dL_dz.copy(), num_db, batch_db),
         ]
         steps.append(step)
 

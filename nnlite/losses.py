@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ._arrays import as_float_array
+from ._arrays import as_float_array, check_finite
 
 __all__ = [
     "Loss", "MeanSquaredError", "MeanAbsoluteError", "BinaryCrossEntropy",
@@ -53,9 +53,25 @@ class Loss:
             _ALIASES[alias] = cls.name
 
     def forward(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
-        self.inputs = y_pred = as_float_array(y_pred, f"{type(self).__name__}.forward y_pred")
+        """The mean loss of `y_pred` against `y_true`, both checked first (see `prepare_targets`):
+        predictions must be finite, non-empty and in the loss's domain."""
+        what = f"{type(self).__name__}.forward y_pred"
+        y_pred = as_float_array(y_pred, what)
+        if y_pred.size == 0:
+            raise ValueError(f"{what} must hold at least one prediction; got shape {y_pred.shape}")
+        check_finite(y_pred, what)
+        self.inputs = y_pred
         y_true = self.prepare_targets(y_true, y_pred.shape, y_pred.dtype)
-        return self._forward(y_pred, y_true)
+        self._check_predictions(y_pred)
+        # a loss past the float range is inf; that is the answer, not a warning (Sequential.fit agrees)
+        with np.errstate(over="ignore"):
+            return self._forward(y_pred, y_true)
+
+    def _check_predictions(self, y_pred: np.ndarray) -> None:
+        """Raise ValueError for predictions outside the loss's domain (any finite value by default)."""
+
+    def _check_targets(self, y_true: np.ndarray) -> None:
+        """Raise ValueError for finite targets the loss cannot take (any by default)."""
 
     def _forward(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
         raise NotImplementedError
@@ -84,8 +100,11 @@ class Loss:
 
         Float targets are cast to the predictions' `dtype` so that the
         gradient keeps the predictions' dtype (float32 stays float32).
+        NaN or infinite targets, and targets outside the loss's range (BCE:
+        [0, 1]), raise ValueError.
         """
         y_true = as_float_array(y_true, f"{type(self).__name__} y_true")
+        self._check_targets(check_finite(y_true, f"{type(self).__name__} y_true"))
         if dtype is not None:
             y_true = y_true.astype(dtype, copy=False)
         if y_true.shape != tuple(pred_shape):
@@ -175,6 +194,15 @@ class MeanAbsoluteError(Loss):
         return self.output
 
 
+def _check_probabilities(y_pred: np.ndarray, cls: str, for_logits: str) -> None:
+    # clipping 1.5 to 1 - eps would report the loss of a prediction that was never made
+    if y_pred.min() < 0 or y_pred.max() > 1:
+        raise ValueError(
+            f"{cls} expects probabilities in [0, 1] as y_pred; got values from {y_pred.min():g} to "
+            f"{y_pred.max():g}. For logits (a layer's output before sigmoid/softmax) use {for_logits}"
+        )
+
+
 def _clip_eps(dtype: np.dtype) -> float:
     # Keras' 1e-7 for float64; float32 needs a bigger margin for 1 - eps to differ from 1.
     return 1e-7 if dtype == np.float64 else float(np.finfo(dtype).eps)
@@ -199,6 +227,17 @@ class BinaryCrossEntropy(Loss):
 
     def __init__(self, from_logits: bool = False):
         self.from_logits = bool(from_logits)
+
+    def _check_targets(self, y_true):
+        if y_true.size and (y_true.min() < 0 or y_true.max() > 1):
+            raise ValueError(
+                f"BinaryCrossEntropy expects targets in [0, 1] (labels 0/1 or probabilities); got values "
+                f"from {y_true.min():g} to {y_true.max():g}"
+            )
+
+    def _check_predictions(self, y_pred):
+        if not self.from_logits:
+            _check_probabilities(y_pred, "BinaryCrossEntropy", "BinaryCrossEntropy(from_logits=True)")
 
     def _forward(self, y_pred, y_true):
         n = y_pred.size
@@ -245,6 +284,8 @@ class _Categorical(Loss):
         if y.ndim == 1:
             if y.shape[0] != n:
                 raise ValueError(f"{cls}: {y.shape[0]} labels for {n} predictions")
+            if y.dtype.kind == "f":  # NaN is not an integer either, but the error must say what it is
+                check_finite(y, f"{cls} y_true")
             if y.dtype.kind not in "iu":
                 if y.dtype.kind != "f" or not np.all(np.mod(y, 1) == 0):
                     raise TypeError(f"{cls}: class-index labels must be integers; got dtype {y.dtype}")
@@ -260,12 +301,31 @@ class _Categorical(Loss):
                 f"{cls}: y_true must be class indices of shape ({n},) or one-hot rows "
                 f"of shape ({n}, {k}); got {y.shape}"
             )
+        _check_rows(check_finite(y, f"{cls} y_true"), cls)
         return y
 
     def _correct(self, y_pred, y_true):
         pred = np.argmax(y_pred, axis=1)
         true = y_true if y_true.ndim == 1 else np.argmax(y_true, axis=1)
         return int(np.count_nonzero(pred == true))
+
+
+def _check_rows(y: np.ndarray, cls: str) -> None:
+    """One-hot or probability rows: entries in [0, 1], each row summing to 1 (to within
+    sqrt(eps) of its dtype, room for the rounding of soft labels made in float32)."""
+    if not y.size:
+        return
+    sums = np.sum(y, axis=1)
+    bad_sum = np.abs(sums - 1) > np.sqrt(np.finfo(y.dtype).eps)
+    bad_value = (y < 0).any(axis=1) | (y > 1).any(axis=1)
+    bad = bad_sum | bad_value
+    if bad.any():
+        row = int(np.argmax(bad))
+        raise ValueError(
+            f"{cls}: y_true rows must be one-hot or probabilities (values in [0, 1] summing to 1); "
+            f"row {row} is {y[row].tolist() if y.shape[1] <= 10 else 'a row'} summing to {sums[row]:g}. "
+            "Class indices go in a 1-D array"
+        )
 
 
 class CategoricalCrossEntropy(_Categorical):
@@ -279,6 +339,9 @@ class CategoricalCrossEntropy(_Categorical):
 
     name = "categorical_cross_entropy"
     aliases = ("categorical_crossentropy", "cce")
+
+    def _check_predictions(self, y_pred):
+        _check_probabilities(y_pred, "CategoricalCrossEntropy", "loss='softmax_cross_entropy'")
 
     def _forward(self, y_pred, y_true):
         n = len(y_pred)

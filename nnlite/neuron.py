@@ -16,7 +16,7 @@ import numpy as np
 from . import activations as _activations
 from . import information as _information
 from . import losses as _losses
-from ._arrays import as_float_array, check_dvalues
+from ._arrays import as_float_array, check_dvalues, check_finite
 
 __all__ = ["OneNeuron", "NeuronHistory"]
 
@@ -43,6 +43,26 @@ def _scalar(value: Any, what: str) -> np.ndarray:
     return np.array([float(arr.reshape(()))], dtype=np.float64)
 
 
+def _elementwise(activation: _activations.Activation) -> _activations.Activation:
+    """The activation, if it maps each z to its own f(z); softmax or maxout over one neuron's
+    outputs would mix samples (or drop them), so they are refused."""
+    cls = type(activation)
+    if not activation._elementwise or cls.forward is not _activations.Activation.forward:
+        raise ValueError(
+            f"OneNeuron needs an elementwise activation, f applied to each w*x + b on its own; "
+            f"{activation!r} is not elementwise (it combines several inputs into one output)"
+        )
+    return activation
+
+
+def _learning_rate(value: Any) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"learning_rate must be a positive number, got {value!r}")
+    if not (np.isfinite(value) and value > 0):
+        raise ValueError(f"learning_rate must be a positive finite number, got {value!r}")
+    return float(value)
+
+
 class OneNeuron:
     """One neuron, y = f(w x + b), elementwise over any input shape.
 
@@ -56,7 +76,7 @@ class OneNeuron:
     """
 
     def __init__(self, activation: str | _activations.Activation = "tanh", weight: float = 1.0, bias: float = 0.0):
-        self.activation = _activations.get(activation)
+        self.activation = _elementwise(_activations.get(activation))
         self.params = {"weight": _scalar(weight, "weight"), "bias": _scalar(bias, "bias")}
         self.grads = {"weight": np.zeros(1, np.float64), "bias": np.zeros(1, np.float64)}
         self.inputs: np.ndarray | None = None
@@ -144,15 +164,12 @@ class OneNeuron:
         classification loss, I(T;Y): the minimal model's own trajectory in the
         information plane (Shwartz-Ziv & Tishby 2017).
         """
-        x = as_float_array(x, "OneNeuron.fit x")
-        y = as_float_array(y, "OneNeuron.fit y")
-        if x.ndim != 1 or y.shape != x.shape:
-            raise ValueError(f"OneNeuron.fit needs 1-D x and y of the same length; got {x.shape} and {y.shape}")
+        x, y = self._fit_data(x, y)
         if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
             raise ValueError(f"epochs must be a non-negative integer, got {epochs!r}")
-        if not (np.isfinite(learning_rate) and learning_rate > 0):
-            raise ValueError(f"learning_rate must be positive, got {learning_rate!r}")
+        learning_rate = _learning_rate(learning_rate)
         loss = _losses.get(loss)
+        y = loss.prepare_targets(y, x.shape, x.dtype)  # targets the loss cannot take are refused before training
         history = NeuronHistory()
 
         def record(output: np.ndarray, value: float) -> None:
@@ -164,16 +181,39 @@ class OneNeuron:
                 if loss.classification:
                     history.mi_ty.append(_information.mutual_information(output, y, bins=bins, binning=binning))
 
-        for epoch in range(epochs + 1):
-            output = self.forward(x)
-            value = loss.forward(output, y)
-            record(output, value)
-            if epoch == epochs:
-                break
-            self.backward(loss.backward())
-            for name in ("weight", "bias"):
-                self.params[name] -= learning_rate * self.grads[name]
+        # Divergence shows up as a non-finite loss or parameter, named below; numpy's
+        # overflow warnings on the way there would only bury that message.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            for epoch in range(epochs + 1):
+                output = self.forward(x)
+                value = loss._forward(output, y)
+                self._check_finite(value, epoch, learning_rate)
+                record(output, value)
+                if epoch == epochs:
+                    break
+                self.backward(loss.backward())
+                for name in ("weight", "bias"):
+                    self.params[name] -= learning_rate * self.grads[name]
         return history
+
+    @staticmethod
+    def _fit_data(x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+        """x and y as finite 1-D float arrays of the same, non-zero length."""
+        x = as_float_array(x, "OneNeuron.fit x")
+        y = as_float_array(y, "OneNeuron.fit y")
+        if x.ndim != 1 or y.shape != x.shape:
+            raise ValueError(f"OneNeuron.fit needs 1-D x and y of the same length; got {x.shape} and {y.shape}")
+        if x.size == 0:
+            raise ValueError("OneNeuron.fit needs at least one sample; got empty x and y")
+        return check_finite(x, "OneNeuron.fit x"), check_finite(y, "OneNeuron.fit y")
+
+    def _check_finite(self, value: float, epoch: int, learning_rate: float) -> None:
+        """Raise FloatingPointError, as Sequential.fit does, once the loss or w, b stop being finite."""
+        if not (np.isfinite(value) and np.isfinite(self.params["weight"][0]) and np.isfinite(self.params["bias"][0])):
+            raise FloatingPointError(
+                f"OneNeuron.fit: the loss became {value} (w = {self.weight}, b = {self.bias}) after "
+                f"{epoch} epoch(s): training diverged. Try a lower learning rate (it is {learning_rate:g})"
+            )
 
     def __repr__(self) -> str:
         return f"OneNeuron(activation={self.activation!r}, weight={self.weight!r}, bias={self.bias!r})"
