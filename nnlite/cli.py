@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -199,11 +200,45 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# option (attribute name) -> least value; checked for every subcommand that has the option
+_LEAST = {"dpi": 1, "size": 1, "repeats": 1, "samples": 1, "seeds": 1, "batch_size": 1, "epochs": 1, "bins": 2}
+_FOLDER_OUT = {"compare", "minimal-model", "info-plane"}  # the others write one file
+
+
+def _check_out(command: str, out: str) -> None:
+    """--out must be creatable as what the command writes: a folder, or (gallery) an image file."""
+    path = Path(out)
+    if command in _FOLDER_OUT and path.exists() and not path.is_dir():
+        raise ValueError(f"--out {out!r} is a file; expected a folder to write into (it is created if missing)")
+    if command not in _FOLDER_OUT and path.is_dir():
+        example = str(path / "gallery.png")
+        raise ValueError(f"--out {out!r} is a folder; expected an image file path such as {example!r}")
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise ValueError(f"--out {out!r}: {str(parent)!r} is a file, so nothing can be written below it")
+            break
+
+
+def _validate(args: argparse.Namespace) -> None:
+    """Refuse numbers and paths that cannot work, before any training or writing."""
+    for name, least in _LEAST.items():
+        value = getattr(args, name, None)
+        if value is not None and value < least:
+            raise ValueError(f"--{name.replace('_', '-')} must be an integer >= {least}, got {value}")
+    lr = getattr(args, "lr", None)
+    if lr is not None and not (math.isfinite(lr) and lr > 0):
+        raise ValueError(f"--lr must be a positive finite number, got {lr}")
+    if getattr(args, "out", None) is not None:
+        _check_out(args.command, args.out)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `nnlite` command."""
     parser = _build_parser()
     args = parser.parse_args(argv)
     try:
+        _validate(args)
         return args.func(args)
     except (ValueError, TypeError, ImportError, OSError) as exc:
         parser.exit(2, f"nnlite {args.command}: error: {exc}\n")
