@@ -58,6 +58,13 @@ class BenchResult:
         )
 
 
+def _count(name: str, value: object) -> int:
+    # int(1.5) would quietly time 1 element; int("10") would accept text
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"bench {name} must be an integer >= 1, got {value!r}")
+    return int(value)
+
+
 def bench(
     activation: str | activations.Activation,
     size: int = 1_000_000,
@@ -73,12 +80,11 @@ def bench(
     activation keeps its result arrays between calls, as in `Sequential.fit`.
     """
     act = activations.get(activation)
-    size = int(size)
-    if size < 1:
-        raise ValueError(f"bench size must be >= 1, got {size}")
-    if int(repeats) < 1:
-        raise ValueError(f"bench repeats must be >= 1, got {repeats}")
-    dtype = np.dtype(dtype)
+    size, repeats = _count("size", size), _count("repeats", repeats)
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"bench dtype must be a float type such as float32, got {dtype!r}") from None
     if dtype.kind != "f":
         raise TypeError(f"bench dtype must be a float type, got {dtype}")
     rng = np.random.default_rng(seed)

@@ -8,6 +8,7 @@ labels as integer arrays of shape (n,).
 from __future__ import annotations
 
 import gzip
+import math
 import os
 from typing import Any
 
@@ -22,6 +23,14 @@ def _count(name: str, value: Any, low: int = 1) -> int:
     return int(value)
 
 
+def _noise(value: Any) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"noise must be a number (the standard deviation of the added noise), got {value!r}")
+    if not (math.isfinite(value) and value >= 0):
+        raise ValueError(f"noise must be a finite number >= 0 (a standard deviation), got {value!r}")
+    return float(value)
+
+
 def spiral(
     n: int = 100, classes: int = 3, seed: int | None = None, noise: float = 0.2
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -30,7 +39,7 @@ def spiral(
     Point i of class c: radius r = i / (n - 1), angle t = 4 (c + r) + noise * N(0, 1),
     x = (r sin(2.5 t), r cos(2.5 t)). Returns X (n * classes, 2) and y (n * classes,).
     """
-    n, classes = _count("n", n), _count("classes", classes)
+    n, classes, noise = _count("n", n), _count("classes", classes), _noise(noise)
     rng = np.random.default_rng(seed)
     r = np.linspace(0.0, 1.0, n)
     X = np.empty((n * classes, 2))
@@ -43,7 +52,7 @@ def spiral(
 
 def sine(n: int = 1000, seed: int | None = None, noise: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     """Regression data: x ~ U(0, 1) sorted, y = sin(2 pi x) + noise * N(0, 1); shapes (n, 1) and (n, 1)."""
-    n = _count("n", n)
+    n, noise = _count("n", n), _noise(noise)
     rng = np.random.default_rng(seed)
     x = np.sort(rng.uniform(0.0, 1.0, n))[:, None]
     return x, np.sin(2 * np.pi * x) + noise * rng.standard_normal((n, 1))
@@ -59,13 +68,14 @@ def load_digits(scale: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """scikit-learn's bundled 8x8 digits: X (1797, 64) float64, y (1797,) in 0..9.
 
     Pixels are 0..16; `scale=True` divides them by 16 to lie in [0, 1].
-    Needs scikit-learn (`pip install "nnlite[datasets]"`); nothing is downloaded.
+    Needs scikit-learn (`pip install -e ".[datasets]"` in this checkout); nothing is downloaded.
     """
     try:
         from sklearn.datasets import load_digits as _sk_load_digits
     except ImportError:
         raise ImportError(
-            'nnlite.datasets.load_digits needs scikit-learn, which ships the digits: pip install "nnlite[datasets]"'
+            "nnlite.datasets.load_digits needs scikit-learn, which ships the digits: "
+            'pip install -e ".[datasets]" in the nnlite checkout'
         ) from None
     data = _sk_load_digits()
     X = data.data.astype(np.float64)
@@ -101,7 +111,7 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     if len(raw) < header:
         raise ValueError(f"{path!r}: IDX header is cut short")
     shape = tuple(int(d) for d in np.frombuffer(raw, dtype=">u4", count=ndim, offset=4))
-    expected = int(np.prod(shape)) * dtype.itemsize
+    expected = math.prod(shape) * dtype.itemsize  # Python ints: a crafted header cannot wrap around
     if len(raw) - header != expected:
         raise ValueError(
             f"{path!r}: IDX header says shape {shape} ({expected} bytes of data) but the file holds "
@@ -137,6 +147,12 @@ def load_mnist(
     """
     if kind not in ("train", "t10k"):
         raise ValueError(f"load_mnist kind must be 'train' or 't10k', got {kind!r}")
+    dtype = np.dtype(dtype)
+    if scale and dtype.kind != "f":
+        raise TypeError(
+            f"load_mnist dtype must be a float type to hold pixels / 255, got {dtype}; "
+            "for raw integer pixels pass scale=False"
+        )
     directory = os.fspath(directory)
     images = read_idx(_find_idx(directory, f"{kind}-images", "idx3"))
     labels = read_idx(_find_idx(directory, f"{kind}-labels", "idx1"))

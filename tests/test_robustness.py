@@ -388,3 +388,52 @@ def test_explain_finite_differences_scale_with_the_values():
     np.testing.assert_allclose(step["dz/dw"].numeric, [5e7, -3e7], rtol=1e-9)
     # the bias (0) moves z = 1e8 by less than z's rounding: no verdict, and the table says why
     assert "1.99e+08 ~" in text and "~ cannot be judged" in text
+
+
+# ---------------------------------------------------------------- datasets and bench
+
+
+@pytest.mark.parametrize("make", [nnlite.datasets.spiral, nnlite.datasets.sine])
+@pytest.mark.parametrize("noise", [np.nan, np.inf, -0.1, "0.2", None])
+def test_dataset_noise_must_be_a_finite_non_negative_number(make, noise):
+    with pytest.raises((ValueError, TypeError), match="noise"):
+        make(10, noise=noise)
+
+
+def test_load_mnist_refuses_an_integer_dtype_with_scaling(tmp_path):
+    import struct
+
+    images = np.arange(2 * 2 * 2, dtype=np.uint8).reshape(2, 2, 2)
+    for stem, array in (("train-images-idx3-ubyte", images), ("train-labels-idx1-ubyte", np.array([1, 2], np.uint8))):
+        header = bytes([0, 0, 0x08, array.ndim]) + b"".join(struct.pack(">I", d) for d in array.shape)
+        (tmp_path / stem).write_bytes(header + array.tobytes())
+    with pytest.raises(TypeError, match="dtype.*float.*scale=False"):
+        nnlite.datasets.load_mnist(tmp_path, dtype=np.uint8)
+    raw, _ = nnlite.datasets.load_mnist(tmp_path, dtype=np.uint8, scale=False)
+    assert raw.dtype == np.uint8 and raw.max() == 7
+
+
+def test_read_idx_header_sizes_that_overflow_int64_are_refused(tmp_path):
+    # 2**16 four times is 2**64 elements: np.prod wrapped around to 0 in int64, which matched an empty body
+    path = tmp_path / "huge.idx"
+    path.write_bytes(bytes([0, 0, 0x08, 4]) + b"\x00\x01\x00\x00" * 4)
+    with pytest.raises(ValueError, match="IDX header says shape"):
+        nnlite.datasets.read_idx(path)
+
+
+def test_missing_scikit_learn_message_installs_this_checkout(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "sklearn.datasets", None)
+    with pytest.raises(ImportError, match=r'pip install -e "\.\[datasets\]"'):
+        nnlite.datasets.load_digits()
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"size": 1.5}, "size"), ({"size": "10"}, "size"), ({"size": True}, "size"),
+    ({"repeats": 2.5}, "repeats"), ({"repeats": 0}, "repeats"), ({"dtype": "complex128"}, "dtype"),
+    ({"dtype": "nope"}, "dtype"),
+])
+def test_bench_refuses_bad_arguments(kwargs, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        nnlite.bench("tanh", **{"size": 100, "repeats": 1, **kwargs})
