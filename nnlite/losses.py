@@ -63,8 +63,9 @@ class Loss:
         self.inputs = y_pred
         y_true = self.prepare_targets(y_true, y_pred.shape, y_pred.dtype)
         self._check_predictions(y_pred)
-        # a loss past the float range is inf; that is the answer, not a warning (Sequential.fit agrees)
-        with np.errstate(over="ignore"):
+        # a loss past the float range is inf; that is the answer, not a warning (Sequential.fit agrees);
+        # 0 * inf in a one-hot product is resolved inside _forward
+        with np.errstate(over="ignore", invalid="ignore"):
             return self._forward(y_pred, y_true)
 
     def _check_predictions(self, y_pred: np.ndarray) -> None:
@@ -393,6 +394,9 @@ class SoftmaxCrossEntropy(_Categorical):
             grad[self._rows, y_true] -= 1
         else:
             self.output = float(np.add.reduce(y_true * (np.log(sums) - shifted), axis=None)) / n
+            if self.output != self.output:  # NaN: 0 * inf where a logit lies 1.8e308 below the max
+                terms = np.where(y_true != 0, y_true * (np.log(sums) - shifted), 0)
+                self.output = float(np.add.reduce(terms, axis=None)) / n
             grad = probs - y_true
         grad *= 1 / n
         self._grad = grad

@@ -437,3 +437,26 @@ def test_missing_scikit_learn_message_installs_this_checkout(monkeypatch):
 def test_bench_refuses_bad_arguments(kwargs, message):
     with pytest.raises((ValueError, TypeError), match=message):
         nnlite.bench("tanh", **{"size": 100, "repeats": 1, **kwargs})
+
+
+@pytest.mark.parametrize("scale", [1e300, np.finfo(np.float64).max])
+@pytest.mark.parametrize("labels", ["indices", "one_hot"])
+def test_softmax_cross_entropy_at_extreme_logits_without_warnings(scale, labels):
+    # closed form: logits (s, -s); true class 1: l = logsumexp - z_1 = 2s (inf past the float range),
+    # true class 0: l = 0; L = the mean of the two
+    logits = np.array([[scale, -scale], [scale, -scale]])
+    y = np.array([1, 0]) if labels == "indices" else np.array([[0.0, 1.0], [1.0, 0.0]])
+    loss = nnlite.losses.get("softmax_cross_entropy")
+    value = loss.forward(logits, y)
+    assert value == (pytest.approx(1e300, rel=1e-15) if scale == 1e300 else np.inf)
+    assert np.all(np.isfinite(loss.backward()))
+
+
+@pytest.mark.parametrize("name", ["bce_logits", "mse", "mae"])
+@pytest.mark.parametrize("scale", [1e300, np.finfo(np.float64).max])
+def test_losses_at_extreme_finite_predictions_give_a_number_without_warnings(name, scale):
+    loss = nnlite.losses.BinaryCrossEntropy(from_logits=True) if name == "bce_logits" else nnlite.losses.get(name)
+    y_pred = np.array([[scale, -scale]])
+    value = loss.forward(y_pred, np.array([[1.0, 1.0]]))
+    assert not np.isnan(value)
+    assert not np.any(np.isnan(loss.backward()))
