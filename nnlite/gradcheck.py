@@ -171,6 +171,8 @@ def gradcheck(
     """
     _check_arguments(obj, eps, atol, rtol)
     x = np.array(as_float_array(inputs, "gradcheck inputs"), dtype=np.float64)
+    if x.size == 0:
+        raise ValueError(f"gradcheck needs at least one input value; got inputs of shape {x.shape}")
     if not np.all(np.isfinite(x)):
         raise ValueError("gradcheck inputs must be finite: a finite difference at NaN or inf judges nothing")
     params = dict(getattr(obj, "params", None) or {})
@@ -196,6 +198,8 @@ def gradcheck(
             else np.random.default_rng(seed).standard_normal(output.shape)
         )
     dvalues = np.asarray(as_float_array(dvalues, "gradcheck dvalues"), dtype=np.float64)
+    if not np.all(np.isfinite(dvalues)):
+        raise ValueError("gradcheck dvalues must be finite")
     if dvalues.shape != output.shape:
         raise ValueError(f"gradcheck: dvalues has shape {dvalues.shape}, the output has shape {output.shape}")
 

@@ -121,7 +121,8 @@ class Loss:
         """Fraction of correct predictions, or None for regression losses."""
         if not self.classification:
             return None
-        y_pred = as_float_array(y_pred, f"{type(self).__name__}.accuracy y_pred")
+        y_pred = check_finite(as_float_array(y_pred, f"{type(self).__name__}.accuracy y_pred"),
+                              f"{type(self).__name__}.accuracy y_pred")
         y_true = self.prepare_targets(y_true, y_pred.shape, y_pred.dtype)
         return self._correct(y_pred, y_true) / self._total(y_pred)
 

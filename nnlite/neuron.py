@@ -113,9 +113,10 @@ class OneNeuron:
         """dinputs = w f'(z) dvalues; grads["weight"] = sum(f'(z) dvalues x), grads["bias"] = sum(f'(z) dvalues)."""
         dvalues = check_dvalues(self, dvalues)
         dz = self.activation.backward(dvalues)
-        self.grads["weight"][...] = np.sum(dz * self.inputs, dtype=np.float64)
-        self.grads["bias"][...] = np.sum(dz, dtype=np.float64)
-        self.dinputs = dz * dz.dtype.type(self.params["weight"][0])
+        with np.errstate(over="ignore"):  # as in forward: a gradient past the float range is +-inf
+            self.grads["weight"][...] = np.sum(np.multiply(dz, self.inputs, dtype=np.float64))
+            self.grads["bias"][...] = np.sum(dz, dtype=np.float64)
+            self.dinputs = dz * dz.dtype.type(self.params["weight"][0])
         return self.dinputs
 
     __call__ = forward

@@ -460,3 +460,34 @@ def test_losses_at_extreme_finite_predictions_give_a_number_without_warnings(nam
     value = loss.forward(y_pred, np.array([[1.0, 1.0]]))
     assert not np.isnan(value)
     assert not np.any(np.isnan(loss.backward()))
+
+
+def test_gradcheck_refuses_non_finite_dvalues_and_empty_inputs():
+    with pytest.raises(ValueError, match="dvalues must be finite"):
+        nnlite.gradcheck(nnlite.Tanh(), np.ones(2), np.array([1.0, np.nan]))
+    with pytest.raises(ValueError, match="at least one"):
+        nnlite.gradcheck(nnlite.Tanh(), np.ones(0))
+
+
+def test_accuracy_refuses_non_finite_predictions():
+    # NaN > 0.5 is False: the old count called a NaN prediction "class 0" and scored it
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        nnlite.losses.BinaryCrossEntropy().accuracy(np.array([[np.nan], [0.9]]), np.array([0, 1]))
+
+
+def test_one_neuron_backward_past_the_float_range_is_inf_without_warnings():
+    # linear neuron: dL/dw = sum(dvalues * x) = 2e400, which is +inf in float64
+    neuron = nnlite.OneNeuron("linear", weight=1e200)
+    neuron.forward(np.array([1e200, 1e200]))
+    dinputs = neuron.backward(np.array([1e200, 1e200]))
+    assert neuron.grads["weight"][0] == np.inf
+    assert neuron.grads["bias"][0] == pytest.approx(2e200)
+    assert np.all(dinputs == np.inf)
+
+
+def test_one_neuron_float32_parameter_gradients_are_accumulated_in_float64():
+    # the parameters are float64: dL/dw = sum(dvalues * x) = 2e40 fits, though each product overflows float32
+    neuron = nnlite.OneNeuron("linear", weight=1.0)
+    neuron.forward(np.array([1e30, 1e30], dtype=np.float32))
+    neuron.backward(np.array([1e10, 1e10], dtype=np.float32))
+    assert neuron.grads["weight"][0] == pytest.approx(2 * float(np.float32(1e30)) * float(np.float32(1e10)), rel=1e-12)
