@@ -18,6 +18,7 @@ central differences of `derivative` too.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +32,7 @@ __all__ = ["gradcheck", "GradCheckResult", "GradCheckError"]
 # Rounding error of a computed output, in units of its magnitude: a few ulps of float64,
 # with room for the handful of roundings inside a forward pass.
 _ROUNDING = 8 * np.finfo(np.float64).eps
+_LADDER = 12  # at most this many smaller steps (16x each) before an entry is failed or left unjudged
 
 
 @dataclass
@@ -84,41 +86,61 @@ class GradCheckError(AssertionError):
         self.result = result
 
 
-class _Comparison:
-    """Accumulates the worst entry over every tensor checked."""
+Estimate = Callable[[np.ndarray, "np.ndarray | None"], tuple[np.ndarray, np.ndarray]]
 
-    def __init__(self, atol: float, rtol: float):
-        self.atol, self.rtol = atol, rtol
+
+class _Comparison:
+    """Accumulates the worst entry over every tensor checked.
+
+    Each tensor comes with `estimate(steps, mask)`: central differences with a
+    step per entry (only where `mask` is True, NaN elsewhere) and their
+    rounding noise. An entry that disagrees with the analytic value is only
+    failed on a stable estimate, one that a half step confirms; see `add`.
+    """
+
+    def __init__(self, atol: float, rtol: float, eps: float):
+        self.atol, self.rtol, self.eps = atol, rtol, eps
         self.result = GradCheckResult(passed=True, max_abs_error=0.0, max_rel_error=0.0)
         self._worst_ratio = -1.0
 
-    def add(self, name: str, analytic: np.ndarray, numeric: np.ndarray, noise: Any = 0.0) -> None:
-        """Compare one tensor; `noise` bounds the rounding error of `numeric` (per entry or scalar)."""
-        analytic = np.asarray(analytic, dtype=np.float64)
-        numeric = np.asarray(numeric, dtype=np.float64)
-        if analytic.shape != numeric.shape:
+    def add(self, name: str, analytic: np.ndarray, values: np.ndarray, raw_estimate: Estimate) -> None:
+        """Compare one tensor's analytic gradient with finite differences around `values`.
+
+        The step is eps * max(1, |value|). Where the analytic value
+        disagrees by less than the rounding noise of the difference, the entry
+        is not judged; beyond it, `_recheck` looks again with smaller steps.
+        """
+        analytic = np.atleast_1d(np.asarray(analytic, dtype=np.float64))
+        values = np.atleast_1d(values)
+        if analytic.shape != values.shape:
             raise ValueError(
                 f"gradcheck: the analytic gradient of {name} has shape {analytic.shape}, "
-                f"expected {numeric.shape}"
+                f"expected {values.shape}"
             )
         res = self.result
         if analytic.size == 0:
             res.tensors[name] = 0.0
             return
-        err = np.atleast_1d(np.abs(analytic - numeric))
-        analytic, numeric = np.atleast_1d(analytic), np.atleast_1d(numeric)
+
+        def shaped(steps: np.ndarray, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+            numeric, noise = raw_estimate(steps, mask)  # 0-d for a 0-d parameter
+            return np.reshape(numeric, values.shape), np.array(np.broadcast_to(noise, values.shape))
+
+        estimate = shaped
+        numeric, noise = shaped(_step(values, self.eps), None)
+        err = np.abs(analytic - numeric)
         err[np.isnan(err)] = np.inf
         tolerance = self.atol + self.rtol * np.abs(numeric)
-        # An error inside the rounding noise of the finite difference is no evidence either way:
-        # such entries are reported as not judged instead of failing correct code.
-        unjudged = int(np.count_nonzero((err > tolerance) & (err <= tolerance + noise)))
-        if unjudged:
-            res.notes.append(
-                f"{unjudged} entr{'y' if unjudged == 1 else 'ies'} of {name} could not be judged: the "
-                "finite-difference step changes the output by less than the output's rounding error "
-                "(values of very different magnitudes); check them on smaller values"
-            )
-        ratio = err / (tolerance + noise)
+        rounding = (err > tolerance) & (err <= tolerance + noise)
+        suspect = (err > tolerance) & ~rounding
+        unstable = np.zeros_like(suspect)
+        if suspect.any():
+            numeric, noise, err, unstable = self._recheck(analytic, values, estimate, suspect, numeric, noise, err)
+            tolerance = self.atol + self.rtol * np.abs(numeric)
+        self._note(name, int(np.count_nonzero(rounding)), int(np.count_nonzero(unstable)))
+        with np.errstate(invalid="ignore"):
+            ratio = np.where(rounding | unstable, 0.0, err / (tolerance + noise))
+        ratio[np.isnan(ratio)] = np.inf
         idx = np.unravel_index(int(np.argmax(ratio)), ratio.shape)
         res.tensors[name] = float(err.max())
         res.max_abs_error = max(res.max_abs_error, float(err.max()))
@@ -130,6 +152,68 @@ class _Comparison:
             self._worst_ratio = float(ratio[idx])
             res.worst_tensor, res.worst_index = name, tuple(int(i) for i in idx)
             res.analytic, res.numeric = float(analytic[idx]), float(numeric[idx])
+
+    def _recheck(self, analytic, values, estimate, suspect, numeric, noise, err):
+        """Second looks at the suspect entries: (numeric, noise, err, unjudged), updated there.
+
+        Steps 16, 256, ... times smaller are tried, down to 16 ulp(value) or
+        until the rounding noise of the estimate exceeds its tolerance. An
+        entry passes if one of these usable estimates agrees with the analytic
+        value; it fails if the two smallest usable ones agree with each other
+        (the estimate has converged, and not to the analytic value); otherwise
+        (the estimates keep changing with the step: a kink, or a function that
+        varies fast on the scale of the step) it is not judged.
+        """
+        numeric, noise, err = numeric.copy(), np.array(noise, dtype=np.float64), err.copy()
+        with np.errstate(over="ignore"):  # the spacing at the float range's edge is inf: the floor is the step
+            floor = 16 * np.spacing(np.abs(values.astype(np.float64)))
+        steps = _step(values, self.eps)
+        usable = suspect & (noise <= self.atol + self.rtol * np.abs(numeric))
+        # the last two usable estimates per entry, for the convergence test
+        prev, prev_noise = np.full(numeric.shape, np.nan), np.full(numeric.shape, np.inf)
+        last, last_noise = np.where(usable, numeric, np.nan), np.where(usable, noise, np.inf)
+        passes = np.zeros_like(suspect)
+        for _ in range(_LADDER):
+            active = suspect & ~passes & (steps > floor)
+            if not active.any():
+                break
+            steps = np.where(active, np.maximum(steps / 16, floor), steps)
+            smaller, smaller_noise = estimate(steps, active)
+            with np.errstate(invalid="ignore"):
+                smaller_err = np.abs(analytic - smaller)
+                tolerance = self.atol + self.rtol * np.abs(smaller)
+                usable = active & (smaller_noise <= tolerance)
+                agrees = usable & (smaller_err <= tolerance)
+            numeric[agrees], noise[agrees], err[agrees] = smaller[agrees], smaller_noise[agrees], smaller_err[agrees]
+            passes |= agrees
+            prev[usable], prev_noise[usable] = last[usable], last_noise[usable]
+            last[usable], last_noise[usable] = smaller[usable], smaller_noise[usable]
+        with np.errstate(invalid="ignore"):  # NaN where fewer than two usable estimates: not converged
+            converged = np.abs(prev - last) <= self.atol + self.rtol * np.abs(last) + prev_noise + last_noise
+        fails = suspect & ~passes & converged
+        with np.errstate(invalid="ignore"):  # report the first step's estimate where the small steps confirm it
+            confirmed = np.abs(numeric - last) <= self.atol + self.rtol * np.abs(last) + noise + last_noise
+        replace = fails & ~confirmed
+        numeric[replace], noise[replace] = last[replace], last_noise[replace]
+        err[replace] = np.abs(analytic[replace] - last[replace])
+        return numeric, noise, err, suspect & ~passes & ~converged
+
+    def _note(self, name: str, rounding: int, unstable: int) -> None:
+        def entries(k: int) -> str:
+            return f"{k} entr{'y' if k == 1 else 'ies'} of {name}"
+
+        if rounding:
+            self.result.notes.append(
+                f"{entries(rounding)} could not be judged: the finite-difference step changes the output by "
+                "less than the output's rounding error (values of very different magnitudes); check them on "
+                "smaller values"
+            )
+        if unstable:
+            self.result.notes.append(
+                f"{entries(unstable)} could not be judged: the finite differences change with the step (a kink "
+                "within the step, or a function that varies fast on the scale of the step); check them away "
+                "from kinks"
+            )
 
 
 def _is_elementwise(obj: object) -> bool:
@@ -218,24 +302,16 @@ def gradcheck(
         with np.errstate(over="ignore"):  # an L past the float range is inf: no difference can be judged
             return float(np.sum(dvalues * out))
 
-    compare = _Comparison(atol, rtol)
+    compare = _Comparison(atol, rtol, eps)
     compare.result.notes = notes
     # rounding error of L = sum(dvalues * output): a few ulps of the sum of the magnitudes
     loss_rounding = float(np.sum(np.abs(_ROUNDING * dvalues) * np.abs(output)))
     if _is_elementwise(obj):
-        plus, minus = _perturbed(x, eps)
-        out_plus, out_minus = forward(plus), forward(minus)
-        with np.errstate(over="ignore", invalid="ignore"):  # outputs near the float range: inf noise, not judged
-            numeric = dvalues * (out_plus - out_minus) / (plus - minus)
-            magnitude = np.maximum(np.abs(out_plus), np.abs(out_minus))
-            noise = 2 * _ROUNDING * np.abs(dvalues) * magnitude / (plus - minus)
-        compare.add("inputs", analytic_inputs, numeric, noise)
+        compare.add("inputs", analytic_inputs, x, _elementwise_estimate(forward, x, dvalues))
     else:
-        numeric, steps = _numeric_gradient(loss, x, x, eps)
-        compare.add("inputs", analytic_inputs, numeric, loss_rounding / steps)
+        compare.add("inputs", analytic_inputs, x, _entry_estimate(loss, x, x, loss_rounding))
     for name, p in params.items():
-        numeric, steps = _numeric_gradient(loss, p, x, eps)
-        compare.add(name, analytic_params[name], numeric, loss_rounding / steps)
+        compare.add(name, analytic_params[name], p, _entry_estimate(loss, p, x, loss_rounding))
 
     second = getattr(obj, "second_derivative", None)
     if isinstance(obj, Activation) and callable(second):
@@ -245,12 +321,9 @@ def gradcheck(
         except NotImplementedError as exc:
             notes.append(f"second derivative skipped: {exc}")
         else:
-            plus, minus = _perturbed(xs, eps)
-            numeric2 = (
-                obj.derivative(plus, obj.function(plus)) - obj.derivative(minus, obj.function(minus))
-            ) / (plus - minus)
             # a constant second derivative may come back as a scalar
-            compare.add("second_derivative", np.broadcast_to(analytic2, numeric2.shape), numeric2)
+            compare.add("second_derivative", np.broadcast_to(analytic2, xs.shape), xs,
+                        _elementwise_estimate(lambda v: obj.derivative(v, obj.function(v)), xs, 1.0))
 
     forward(x)  # leave the object holding the state of the unperturbed inputs
     result = compare.result
@@ -273,27 +346,68 @@ def _check_arguments(obj: Any, eps: float, atol: float, rtol: float) -> None:
             raise ValueError(f"gradcheck {name} must be {expected}, got {value!r}")
 
 
-def _perturbed(values: np.ndarray, eps: float) -> tuple[np.ndarray, np.ndarray]:
-    """values +- eps * max(1, |values|), kept inside the finite float range."""
-    step = eps * np.maximum(1.0, np.abs(values))
+def _step(values: np.ndarray, eps: float) -> np.ndarray:
+    """eps * max(1, |value|): a fixed eps is lost in the rounding of a large value (1e10 + 1e-6 == 1e10);
+    `_Comparison._recheck` tries smaller steps where this one is too coarse for the function."""
+    return eps * np.maximum(1.0, np.abs(values))
+
+
+def _shifted(values: np.ndarray, steps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """values +- steps, kept inside the finite float range."""
     big = np.finfo(np.float64).max
     with np.errstate(over="ignore"):  # past the float range the step stops at its edge
-        return np.minimum(values + step, big), np.maximum(values - step, -big)
+        return np.minimum(values + steps, big), np.maximum(values - steps, -big)
 
 
-def _numeric_gradient(loss, tensor: np.ndarray, x: np.ndarray, eps: float) -> tuple[np.ndarray, np.ndarray]:
-    """Central differences of loss(x) with respect to each entry of `tensor` (perturbed in place),
-    and the full step (x + h) - (x - h) taken for each entry."""
-    grad = np.empty(tensor.shape, dtype=np.float64)
-    steps = np.empty(tensor.shape, dtype=np.float64)
+def _perturbed(values: np.ndarray, eps: float) -> tuple[np.ndarray, np.ndarray]:
+    """values +- the step of `_step`, kept inside the finite float range."""
+    return _shifted(values, _step(values, eps))
+
+
+def _elementwise_estimate(function: Callable[[np.ndarray], np.ndarray], x: np.ndarray, dvalues: Any) -> Estimate:
+    """Central differences of an elementwise function, every entry at once (the mask is not needed)."""
+
+    def estimate(steps: np.ndarray, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        plus, minus = _shifted(x, steps)
+        out_plus, out_minus = np.asarray(function(plus), np.float64), np.asarray(function(minus), np.float64)
+        with np.errstate(over="ignore", invalid="ignore"):  # outputs near the float range: inf noise, not judged
+            step = plus - minus
+            numeric = dvalues * (out_plus - out_minus) / step
+            noise = 2 * _ROUNDING * np.abs(dvalues) * np.maximum(np.abs(out_plus), np.abs(out_minus)) / step
+        return numeric, noise
+
+    return estimate
+
+
+def _entry_estimate(loss: Callable[[np.ndarray], float], tensor: np.ndarray, x: np.ndarray,
+                    loss_rounding: float) -> Estimate:
+    """Central differences of loss(x) one entry of `tensor` at a time (perturbed in place)."""
+
+    def estimate(steps: np.ndarray, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        numeric, step_taken = _numeric_gradient(loss, tensor, x, steps, mask)
+        with np.errstate(divide="ignore"):
+            return numeric, loss_rounding / step_taken
+
+    return estimate
+
+
+def _numeric_gradient(loss: Callable[[np.ndarray], float], tensor: np.ndarray, x: np.ndarray,
+                      steps: np.ndarray, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Central differences of loss(x) with respect to each entry of `tensor` (perturbed in place,
+    only where `mask` is True; NaN elsewhere), and the full step (x + h) - (x - h) taken."""
+    grad = np.full(tensor.shape, np.nan)
+    taken = np.full(tensor.shape, np.nan)
+    steps = np.reshape(steps, tensor.shape)  # add() works on 1-d views of 0-d parameters
     for idx in np.ndindex(tensor.shape):
+        if mask is not None and not mask.reshape(tensor.shape)[idx]:
+            continue
         original = tensor[idx]
-        plus_value, minus_value = _perturbed(np.float64(original), eps)
+        plus_value, minus_value = _shifted(np.float64(original), steps[idx])
         tensor[idx] = plus_value
         plus = loss(x)
         tensor[idx] = minus_value
         minus = loss(x)
         tensor[idx] = original
-        steps[idx] = plus_value - minus_value
-        grad[idx] = (plus - minus) / steps[idx]
-    return grad, steps
+        taken[idx] = plus_value - minus_value
+        grad[idx] = (plus - minus) / taken[idx]
+    return grad, taken

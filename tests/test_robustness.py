@@ -491,3 +491,46 @@ def test_one_neuron_float32_parameter_gradients_are_accumulated_in_float64():
     neuron.forward(np.array([1e30, 1e30], dtype=np.float32))
     neuron.backward(np.array([1e10, 1e10], dtype=np.float32))
     assert neuron.grads["weight"][0] == pytest.approx(2 * float(np.float32(1e30)) * float(np.float32(1e10)), rel=1e-12)
+
+
+def test_gradcheck_at_large_inputs_judges_a_function_that_varies_fast_or_says_why_not():
+    # sin at 1e8: a step of eps * |x| = 100 spans many periods. The check must not fail the right
+    # derivative (cos): it retries with a fine step (2**20 ulp = 0.016), which judges it
+    class Sine(nnlite.Activation, register=False):
+        def function(self, x):
+            return np.sin(x)
+
+        def derivative(self, x, y):
+            return np.cos(x)
+
+    result = nnlite.gradcheck(Sine(), np.array([1e8, 2e8 + 0.5, 0.3]))
+    assert result.passed and not result.notes, str(result)
+    # at 1e15 even the fine step (1.3e5) spans many periods: no verdict, and the result says why
+    result = nnlite.gradcheck(Sine(), np.array([1e15, 0.3]))
+    assert result.passed, str(result)
+    assert any("1 entry of inputs could not be judged" in note and "kink" in note for note in result.notes)
+
+    class WrongSine(Sine):
+        def derivative(self, x, y):
+            return 1.01 * np.cos(x)
+
+    assert not nnlite.gradcheck(WrongSine(), np.array([1e8, 0.3])).passed  # judged where it can be
+
+
+def test_gradcheck_still_fails_at_a_kink_it_can_judge_from_both_sides():
+    # relu' taken as 1 at x = -0.5 is wrong on a smooth stretch: both steps agree, so it fails
+    class BadReLU(nnlite.Activation, register=False):
+        def function(self, x):
+            return np.maximum(x, 0)
+
+        def derivative(self, x, y):
+            return np.ones_like(x)
+
+    result = nnlite.gradcheck(BadReLU(), np.array([-0.5, 0.5]))
+    assert not result.passed and result.worst_index == (0,)
+
+
+def test_gradcheck_judges_a_kink_just_inside_the_step_with_a_smaller_step():
+    # relu at 1e-7: the step 1e-6 crosses the kink (numeric 0.55), a 16x smaller one does not (1, as analytic)
+    result = nnlite.gradcheck(nnlite.ReLU(), np.array([1e-7, -3e-7, 0.5]))
+    assert result.passed and not result.notes, str(result)
