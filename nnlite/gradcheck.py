@@ -12,6 +12,19 @@ grows with |x_i| because a fixed eps is lost in the rounding of a large x_i
 taken, (x_i + h_i) - (x_i - h_i), and a step that would leave the float range
 stops at its edge. An entry passes when
 |analytic - numeric| <= atol + rtol * |numeric| (PyTorch's gradcheck rule).
+
+A finite difference can be wrong for correct code, so an entry that
+disagrees is never failed on one estimate:
+- if the error lies within the rounding noise of the difference (a few ulps
+  of L over the step: a bias of 0 next to outputs of 1e12), it is not judged;
+- otherwise steps 16, 256, ... times smaller are tried, down to 16 ulp(x_i) or
+  until their rounding noise exceeds the tolerance: the entry passes if one
+  of them agrees (a kink just inside the first step), fails if the two
+  smallest agree with each other (the difference has converged elsewhere),
+  and is not judged if they keep changing (a kink, or sin at 1e15, whose
+  period is a few ulps).
+Entries not judged leave `passed` alone and are counted, with the reason, in
+`notes`: never a false failure, never a silent skip.
 Activations that define `second_derivative(x, y)` get it checked against
 central differences of `derivative` too.
 """
@@ -40,8 +53,9 @@ class GradCheckResult:
     """Outcome of `gradcheck`.
 
     `passed` is True when every checked entry is within tolerance, except
-    entries whose error lies within the rounding noise of their finite
-    difference: those cannot be judged, and `notes` says how many. The worst
+    entries that finite differences cannot judge (rounding noise, or
+    estimates that change with the step: see the module doc); `notes` says
+    how many and why. The worst
     entry (largest error relative to its tolerance) is described by
     `worst_tensor` ("inputs", a parameter name or "second_derivative"),
     `worst_index`, and its `analytic` and `numeric` values. `tensors` maps
@@ -249,8 +263,8 @@ def gradcheck(
         by `seed`) for array outputs and 1.0 for scalar outputs (losses).
         Random weights matter: with all ones, softmax's gradient is zero.
     targets : passed as `obj.forward(inputs, targets)` when given (losses).
-    eps, atol, rtol : relative step (eps * max(1, |value|)) and tolerances
-        (PyTorch's defaults).
+    eps, atol, rtol : relative step (eps * max(1, |value|), smaller ones tried
+        where it disagrees) and tolerances (PyTorch's defaults).
     raise_exception : raise `GradCheckError` instead of returning a failed result.
     """
     _check_arguments(obj, eps, atol, rtol)
