@@ -8,6 +8,8 @@ import re
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import nnlite
 
@@ -534,3 +536,31 @@ def test_gradcheck_judges_a_kink_just_inside_the_step_with_a_smaller_step():
     # relu at 1e-7: the step 1e-6 crosses the kink (numeric 0.55), a 16x smaller one does not (1, as analytic)
     result = nnlite.gradcheck(nnlite.ReLU(), np.array([1e-7, -3e-7, 0.5]))
     assert result.passed and not result.notes, str(result)
+
+
+class _Cubic(nnlite.Activation, register=False):
+    """f(x) = c x^3 / 3, f'(x) = c x^2 (scale c keeps f finite over the sampled range)."""
+
+    def __init__(self, c: float = 1.0, wrong: float = 1.0):
+        self.c, self.wrong = c, wrong
+
+    def function(self, x):
+        return self.c * x * x * x / 3
+
+    def derivative(self, x, y):
+        return self.wrong * self.c * x * x
+
+
+@given(
+    mantissa=st.floats(1.0, 9.99),
+    exponent=st.integers(-20, 100),
+    sign=st.sampled_from([-1.0, 1.0]),
+)
+@settings(max_examples=60, deadline=None)
+def test_gradcheck_on_a_cubic_at_any_magnitude(mantissa, exponent, sign):
+    # closed form f' = c x^2 = O(1): c = 10^(-2 exponent) makes f vary on the scale of x, from 1e-20
+    # (where the first step, 1e-6, is far too coarse and the smaller steps judge) to 1e100
+    x = np.array([sign * mantissa * 10.0**exponent, 0.5 * sign * mantissa * 10.0**exponent])
+    c = 10.0 ** (-2 * exponent)
+    assert nnlite.gradcheck(_Cubic(c), x).passed
+    assert not nnlite.gradcheck(_Cubic(c, wrong=1.01), x).passed
