@@ -69,7 +69,8 @@ class OneNeuron:
     forward:  z = w x + b,  y = f(z)
     backward: dz = dvalues * f'(z),  dinputs = w dz,  dL/dw = sum(dz x),  dL/db = sum(dz)
 
-    `activation` is a registry name or an `Activation` instance. `params` and
+    `activation` is a registry name or an elementwise `Activation` instance
+    (softmax, log_softmax and maxout combine outputs, so they are refused). `params` and
     `grads` hold "weight" and "bias" as float64 arrays of shape (1,), updated in place
     (so gradcheck and the optimizers work on them); `weight` and `bias` read
     them as floats. float32 inputs are computed in float32.
@@ -164,6 +165,11 @@ class OneNeuron:
         `information.entropy(bins=, binning=)`; T is deterministic) and, for a
         classification loss, I(T;Y): the minimal model's own trajectory in the
         information plane (Shwartz-Ziv & Tishby 2017).
+
+        As in `Sequential.fit`, bad data are refused before training (ValueError:
+        NaN or infinite x or y, no samples, targets or outputs the loss cannot
+        take), and a loss or parameter that stops being finite raises
+        FloatingPointError suggesting a lower learning rate.
         """
         x, y = self._fit_data(x, y)
         if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
@@ -187,7 +193,9 @@ class OneNeuron:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
             for epoch in range(epochs + 1):
                 output = self.forward(x)
-                value = loss._forward(output, y)
+                # the first epoch through the checked forward: an activation whose outputs the loss
+                # cannot take (tanh's negative values for bce) is named, not clipped silently
+                value = loss.forward(output, y) if epoch == 0 else loss._forward(output, y)
                 self._check_finite(value, epoch, learning_rate)
                 record(output, value)
                 if epoch == epochs:

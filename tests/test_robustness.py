@@ -564,3 +564,10 @@ def test_gradcheck_on_a_cubic_at_any_magnitude(mantissa, exponent, sign):
     c = 10.0 ** (-2 * exponent)
     assert nnlite.gradcheck(_Cubic(c), x).passed
     assert not nnlite.gradcheck(_Cubic(c, wrong=1.01), x).passed
+
+
+def test_one_neuron_fit_refuses_an_activation_whose_outputs_the_loss_cannot_take():
+    neuron = nnlite.OneNeuron("tanh", weight=1.0)
+    with pytest.raises(ValueError, match="probabilities in \\[0, 1\\]"):
+        neuron.fit(np.array([-1.0, 1.0]), np.array([0.0, 1.0]), loss="bce")
+    assert neuron.weight == 1.0
