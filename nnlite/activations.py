@@ -458,16 +458,20 @@ def _elu_derivative(x: np.ndarray, out: np.ndarray, scratch: np.ndarray,
         deep = d < math.log(np.finfo(x.dtype).tiny)
         deep_u = d[deep] if deep.any() else None
     np.exp(d, out=d)  # exactly 1 where x > 0
-    m = np.greater(x, 0, out=scratch)
-    if k != slope:
-        # where x > 0: (1 - 1) * k + slope = slope exactly; elsewhere (e - 0) * k + 0 = k e exactly
-        d -= m
+    if k != 1:
         d *= k
-        if slope != 1:
+    if k != slope:
+        step = x.dtype.type(slope) - x.dtype.type(k)
+        if step + x.dtype.type(k) == slope:
+            # SELU: where x > 0, k + (slope - k) = slope exactly (slope - k is exact, Sterbenz)
+            m = np.greater(x, 0, out=scratch)
+            m *= step
+        else:
+            # any k: where x > 0, d = k is replaced by slope; elsewhere d = k e stays
+            m = np.greater(x, 0, out=scratch)
+            d -= m * k
             m *= slope
         d += m
-    elif k != 1:
-        d *= k
     if deep is not None and deep_u is not None:
         deep_u += shift
         d[deep] = np.exp(deep_u) * (k / math.exp(shift))
@@ -652,36 +656,27 @@ class ReLU6(Activation):
         return d
 
 
-def _log1p_unit(u: np.ndarray, w: np.ndarray, r: np.ndarray) -> np.ndarray:
-    """log(1 + u) in place for u in [0, 1]; w and r are scratch arrays like u.
-
-    numpy's float32 log1p has no SIMD loop and costs about 8 passes of np.log, so
-    float32 takes log(w), w = fl(1 + u), corrected by the rounding error of w:
-    log(1 + u) = log(w) - ((w - 1) - u) / w up to a term of order ulp^2.
-    """
-    if u.dtype != np.float32:
-        return np.log1p(u, out=u)
-    np.add(u, 1, out=w)
-    np.subtract(w, 1, out=r)
-    r -= u  # the rounding error of 1 + u, exact
-    r /= w
-    np.log(w, out=u)
-    u -= r
-    return u
-
-
-def _softplus(x: np.ndarray, out: np.ndarray, scratch: np.ndarray, scratch2: np.ndarray,
-              beta: float = 1.0) -> np.ndarray:
+def _softplus(x: np.ndarray, out: np.ndarray, scratch: np.ndarray, beta: float = 1.0) -> np.ndarray:
     """max(x, 0) + log1p(exp(-beta |x|)) / beta: exp never sees a positive argument."""
-    t = np.abs(x, out=out)
-    _scaled(t, -beta, out=t)
+    t = np.copysign(x, -1, out=out)  # -|x| in one pass
+    if beta != 1:
+        _scaled(t, beta, out=t)
     np.exp(t, out=t)
-    _log1p_unit(t, scratch, scratch2)
+    np.log1p(t, out=t)
     if beta != 1:
         with np.errstate(over="ignore"):  # log(2) / 1e-310 is beyond float64: inf is its rounding
             t /= beta
     t += _positive(x, out=scratch)
     return t
+
+
+def _sigmoid_of_scaled(x: np.ndarray, beta: float, out: np.ndarray) -> np.ndarray:
+    """sigmoid(beta x) = 1 / (1 + exp(-beta x)) in four passes (see `_sigmoid`)."""
+    t = _scaled(x, -beta, out=out)
+    with np.errstate(over="ignore"):
+        np.exp(t, out=t)
+    t += 1
+    return np.reciprocal(t, out=t)
 
 
 class Softplus(Activation):
@@ -705,15 +700,13 @@ class Softplus(Activation):
         """f(x) = max(x, 0) + log1p(exp(-beta |x|)) / beta."""
         if x.dtype == np.float32 and _float32_cannot_hold(self.beta):
             return _in_float64(self.function, x)
-        return _softplus(x, self._buffer("output", x), self._buffer("scratch", x), self._buffer("scratch2", x),
-                         self.beta)
+        return _softplus(x, self._buffer("output", x), self._buffer("scratch", x), self.beta)
 
     def derivative(self, x, y):
         """f'(x) = sigmoid(beta * x)."""
         if x.dtype == np.float32 and _float32_cannot_hold(self.beta):
             return _in_float64(self.derivative, x, y)
-        d = self._buffer("derivative", x)
-        return _sigmoid(_scaled(x, self.beta, out=d), out=d)
+        return _sigmoid_of_scaled(x, self.beta, out=self._buffer("derivative", x))
 
     def second_derivative(self, x, y):
         """f''(x) = beta * s * (1 - s), s = sigmoid(beta x)."""
@@ -894,11 +887,13 @@ class Swish(Activation):
         beta = self.beta
         if x.dtype == np.float32 and _float32_cannot_hold(beta):
             return _in_float64(self.function, x)
-        t = _scaled(x, -beta, out=self._buffer("output", x))
+        t = _scaled(x, -beta, out=self._buffer("denominator", x))
         with np.errstate(over="ignore"):  # exp(-beta x) = inf gives x / inf = 0, the correct limit
             np.exp(t, out=t)
         t += 1
-        return np.divide(x, t, out=t)
+        # kept for derivative(x, y) on this same x: sigmoid(beta x) = 1 / t is then one pass
+        self._denominator_of = (x, beta, t)
+        return np.divide(x, t, out=self._buffer("output", x))
 
     def derivative(self, x, y):
         """f'(x) = s + beta * f(x) * (1 - s), s = sigmoid(beta x)."""
@@ -906,10 +901,15 @@ class Swish(Activation):
         if x.dtype == np.float32 and _float32_cannot_hold(beta):
             return _in_float64(self.derivative, x, y)
         d = self._buffer("derivative", x)
-        s = _sigmoid(_scaled(x, beta, out=d), out=d)
+        kept = self.__dict__.get("_denominator_of")
+        if kept is not None and kept[0] is x and kept[1] == beta:
+            s = np.reciprocal(kept[2], out=d)
+        else:
+            s = _sigmoid_of_scaled(x, beta, out=d)
         t = np.subtract(1, s, out=self._buffer("scratch", x))
         t *= y
-        t *= beta  # y (1 - s) beta = t s(t)(1 - s(t)) with t = beta x: below 0.23, no overflow
+        if beta != 1:
+            t *= beta  # y (1 - s) beta = t s(t)(1 - s(t)) with t = beta x: below 0.23, no overflow
         d += t
         return d
 
