@@ -173,12 +173,13 @@ def gelu_float32(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     n = min(flat.size, _GELU32_BLOCK)
     abs32, node32, idx = np.empty(n, np.float32), np.empty(n, np.float32), np.empty(n, np.intp)
     step, e, m, term = (np.empty(n) for _ in range(4))
-    end, steps = np.float32(_GELU32_END), np.float32(_GELU32_STEPS)
+    end, steps, top = np.float32(_GELU32_END), np.float32(_GELU32_STEPS), np.finfo(np.float32).max
     for start in range(0, flat.size, _GELU32_BLOCK):
         xb = flat[start:start + _GELU32_BLOCK]
         k = xb.size
         a32, n32, ik, sk, ek, mk, tk = abs32[:k], node32[:k], idx[:k], step[:k], e[:k], m[:k], term[:k]
         np.abs(xb, out=a32)
+        np.clip(a32, 0, top, out=a32)  # x = +-inf: a finite a keeps exp(-a^2/2) * a at 0, not 0 * inf
         np.clip(a32, 0, end, out=n32)  # clip, not minimum: numpy's clip loop is SIMD
         n32 *= steps
         np.rint(n32, out=sk)

@@ -292,3 +292,33 @@ def test_float_widths_other_than_32_and_64_are_refused(name, dtype):
     act.forward(np.ones((2, 4), dtype=np.float32))
     with pytest.raises(TypeError, match=rf"{np.dtype(dtype).name}.*float32 or float64"):
         act.backward(np.ones(act.output.shape, dtype=dtype))
+
+
+# --- the float32 GELU table path against the erfc path and mpmath ------------------------------------------
+
+def test_float32_gelu_is_within_one_ulp_of_the_float64_erfc_path():
+    from nnlite._special import erfc, gelu_float32
+
+    rng = np.random.default_rng(5)
+    x = np.concatenate([np.linspace(-16, 16, 200001), rng.standard_normal(50000) * 5,
+                        [-15.0, 15.0, -14.9, 1e-30, -1e-30, 1e-45, 0.0, 3e38, -3e38, 1e30, -1e30]]).astype(np.float32)
+    got = gelu_float32(x.reshape(-1, 4)).reshape(-1).astype(np.float64)  # any shape
+    xd = x.astype(np.float64)
+    ref = xd * 0.5 * erfc(-xd * np.sqrt(0.5))  # the reference path, about 1e-15 relative
+    ulp = np.spacing(np.abs(ref).astype(np.float32)).astype(np.float64)
+    normal = np.abs(ref) >= np.finfo(np.float32).tiny
+    assert np.max(np.abs(got - ref)[normal] / ulp[normal]) <= 0.52
+    assert np.max(np.abs(got - ref)[~normal]) <= 1e-45  # subnormal results: to the last subnormal bit
+
+
+def test_float32_gelu_against_mpmath_and_special_values():
+    from nnlite._special import gelu_float32
+
+    x = np.array([-14.5, -12.25, -9.0, -5.5, -3.0, -1.0, -0.3, 0.1, 0.7, 2.0, 4.5, 7.0], dtype=np.float32)
+    got = gelu_float32(x)
+    for xi, gi in zip(x.tolist(), got.tolist()):
+        r = mp.mpf(xi) * mp.erfc(-mp.mpf(xi) / mp.sqrt(2)) / 2
+        assert abs(gi - r) <= float(np.spacing(np.float32(abs(float(r))))), (xi, gi, r)
+    with np.errstate(all="raise", under="ignore"):
+        special = gelu_float32(np.array([np.nan, np.inf, -np.inf], dtype=np.float32))
+    assert np.isnan(special[0]) and special[1] == np.inf and special[2] == 0
