@@ -10,9 +10,16 @@ and inherits `forward(inputs)` (stores `inputs`, `output`) and
 subclass registers it under its snake_case name, so `get(name)` builds it
 and `gradcheck`, the gallery and the benchmark pick it up.
 
-Numerical rules kept by every class here: no overflow or invalid-value
-warnings for finite inputs up to |x| = 1e300, float32 in gives float32 out,
-integers are promoted to float64, NaN propagates.
+Numerical rules kept by every class here, for every finite input and every
+finite parameter value: no overflow, invalid-value or division warnings; the
+result is the true value rounded, and +-inf only where the true value is
+beyond the float range (selu(1.75e308), leaky_relu(-1e308, alpha=2)).
+float32 in gives float32 out (parameters float32 cannot hold, such as
+alpha = 1e300, are applied in float64 and the result rounded once); integers
+and booleans are promoted to float64; float16 and long double are refused
+(TypeError); NaN propagates. Derivatives are computed from x wherever y = f(x)
+has lost the digits (elu' = alpha e^x, sigmoid' = e / (1 + e)^2 in the tails),
+and at a kink they take PyTorch's value (relu'(0) = 0, hard_swish'(+-3) = 0, 1).
 """
 
 from __future__ import annotations
