@@ -322,3 +322,15 @@ def test_float32_gelu_against_mpmath_and_special_values():
     with np.errstate(all="raise", under="ignore"):
         special = gelu_float32(np.array([np.nan, np.inf, -np.inf], dtype=np.float32))
     assert np.isnan(special[0]) and special[1] == np.inf and special[2] == 0
+
+
+def test_float64_gelu_keeps_1e_13_relative_accuracy_down_to_its_underflow():
+    # erfc(fl(-x / sqrt 2)) multiplied the rounding of x / sqrt(2) by x^2: 1.8e-13 at x = -37
+    x = np.concatenate([np.linspace(-38.5, -5, 135), [-37.3, -30.1, -25.7, -1e-3, 0.5, 3.0, 12.0]])
+    got = activations.get("gelu").forward(x)
+    for xi, gi in zip(x.tolist(), got.tolist()):
+        r = mp.mpf(xi) * mp.erfc(-mp.mpf(xi) / mp.sqrt(2)) / 2
+        if abs(r) >= 1e-300:
+            assert abs(gi - r) <= 1e-13 * abs(r), (xi, gi, mp.nstr(r, 17))
+        else:
+            assert abs(gi - r) <= 1e-300
