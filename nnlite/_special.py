@@ -162,41 +162,40 @@ def erf(x: np.ndarray) -> np.ndarray:
 # --- x * Phi(x) for float32 inputs, from a table ------------------------------------------------------------
 #
 # For a = |x|, Phi(-a) = exp(-a^2 / 2) * M(a) with M(a) = erfcx(a / sqrt 2) / 2 smooth and slowly
-# varying (M(0) = 1/2, M(a) ~ 1/(a sqrt(2 pi)) for large a). M satisfies M' = a M - 1/sqrt(2 pi),
-# so its Taylor coefficients at the nodes a_k = k/256 follow from M(a_k) alone. A quadratic
-# Taylor step of at most 1/512 leaves a relative error below 2e-9 in M; computed in float64
-# and rounded once to float32 the result is within 0.51 ulp. For a float32 x, a^2 is exact
-# in float64 (48 significant bits), so exp(-a^2 / 2) needs no split, and the node index and
-# step are exact in float32. Past a = 15, x Phi(x) is below float32's smallest subnormal on
-# the left (and x itself on the right); M is held at M(15) there while exp(-a^2 / 2)
-# carries the decay.
-_GELU32_STEPS = 256
+# varying (M(0) = 1/2, M(a) ~ 1/(a sqrt(2 pi)) for large a, |M''/M| <= 1). M satisfies
+# M' = a M - 1/sqrt(2 pi), so a table of M at the nodes a_k = k/8192 gives its slope too; a
+# linear Taylor step of at most 1/16384 leaves a relative error below 2e-9 in M (two table
+# reads per element: each further Taylor order would cost a third read, slower than the
+# larger table). Computed in float64 and rounded once to float32 the result is within 0.53
+# ulp. For a float32 x, a^2 is exact in float64 (48 significant bits), so exp(-a^2 / 2)
+# needs no split, and the node index and step are exact in float32. Past a = 15, x Phi(x)
+# is below float32's smallest subnormal on the left (and x itself on the right); M is held
+# at M(15) there while exp(-a^2 / 2) carries the decay.
+_GELU32_STEPS = 8192
 _GELU32_END = 15.0
 _GELU32_BLOCK = 32768  # float64 temporaries of this length stay in L2 cache
 _gelu32_table: tuple[np.ndarray, ...] | None = None
 
 
 def _gelu32_coefficients() -> tuple[np.ndarray, ...]:
-    """Taylor coefficients c0, c1, c2 of M at the nodes, in powers of the step in node units."""
+    """M and its slope at the nodes, the slope in table steps (2 MB, built on first use)."""
     global _gelu32_table
     if _gelu32_table is None:
         a = np.arange(int(_GELU32_END * _GELU32_STEPS) + 1) / _GELU32_STEPS
         m0 = 0.5 * erfc(a * math.sqrt(0.5)) / _exp_minus_square(a * math.sqrt(0.5))
         m1 = a * m0 - 1 / math.sqrt(2 * math.pi)
-        m2 = m0 + a * m1
-        h = 1 / _GELU32_STEPS
-        _gelu32_table = (m0, m1 * h, m2 * (h * h / 2))
+        _gelu32_table = (m0, m1 / _GELU32_STEPS)
     return _gelu32_table
 
 
 def gelu_float32(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """x * Phi(x) for a float32 array, within 0.51 ulp, about 10x faster than through erfc.
+    """x * Phi(x) for a float32 array, within 0.53 ulp, about 8x faster than through erfc.
 
     Evaluated in float64 block by block and rounded once; `out` (float32, x's shape)
     receives the result if given. The erfc path (GELU on float64 inputs) is the
     reference it is tested against.
     """
-    c0, c1, c2 = _gelu32_coefficients()
+    c0, c1 = _gelu32_coefficients()
     flat = np.ascontiguousarray(x, dtype=np.float32).reshape(-1)
     result = np.empty(x.shape, np.float32) if out is None else out
     res = result.reshape(-1)
@@ -218,9 +217,7 @@ def gelu_float32(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         with np.errstate(invalid="ignore"):  # NaN: any index will do (mode="clip"), the step is NaN
             ik[...] = n32
         # every temporary is preallocated: a fresh 256 KB array costs an mmap per block
-        c2.take(ik, out=mk, mode="clip")
-        mk *= sk
-        mk += c1.take(ik, out=tk, mode="clip")
+        c1.take(ik, out=mk, mode="clip")
         mk *= sk
         mk += c0.take(ik, out=tk, mode="clip")
         np.multiply(a32, a32, out=ek, dtype=np.float64)  # exact in float64
