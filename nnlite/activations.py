@@ -998,12 +998,16 @@ class GELU(Activation):
             return s + 2 * xc * s * (1 - s) * du
         # Phi(x) = y / x saves a second erfc (the costly part); it is exact to an
         # ulp wherever y is a normal float, and x = 0 (0 / 0) is set to Phi(0) = 1/2.
+        d = self._buffer("derivative", x)
         with np.errstate(invalid="ignore", divide="ignore"):
-            d = y / x
+            np.divide(y, x, out=d)
+        t = np.abs(x, out=self._buffer("scratch", x))
         # y / x has no digits left where y is subnormal; Phi(x) is 1/2 to every digit there
-        np.copyto(d, 0.5, where=np.abs(x) < np.sqrt(np.finfo(x.dtype).tiny))
-        xc = np.clip(x, -40, 40)  # phi(40) = 0 in float64; keeps x^2 finite
-        pdf = xc * xc
+        tiny = t < np.sqrt(np.finfo(x.dtype).tiny)
+        if tiny.any():
+            d[tiny] = 0.5
+        xc = np.clip(x, -40, 40, out=t)  # phi(40) = 0 in float64; keeps x^2 finite
+        pdf = np.multiply(xc, xc, out=self._buffer("scratch2", x))
         pdf *= -0.5
         np.exp(pdf, out=pdf)
         pdf *= xc
