@@ -200,31 +200,36 @@ def gelu_float32(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     result = np.empty(x.shape, np.float32) if out is None else out
     res = result.reshape(-1)
     n = min(flat.size, _GELU32_BLOCK)
-    abs32, node32, idx = np.empty(n, np.float32), np.empty(n, np.float32), np.empty(n, np.intp)
-    step, e, m, term = (np.empty(n) for _ in range(4))
+    abs32, node32, step32 = (np.empty(n, np.float32) for _ in range(3))
+    idx = np.empty(n, np.intp)
+    a, step, e, m = (np.empty(n) for _ in range(4))
     end, steps, top = np.float32(_GELU32_END), np.float32(_GELU32_STEPS), np.finfo(np.float32).max
     for start in range(0, flat.size, _GELU32_BLOCK):
         xb = flat[start:start + _GELU32_BLOCK]
         k = xb.size
-        a32, n32, ik, sk, ek, mk, tk = abs32[:k], node32[:k], idx[:k], step[:k], e[:k], m[:k], term[:k]
+        a32, n32, s32, ik = abs32[:k], node32[:k], step32[:k], idx[:k]
+        ak, sk, ek, mk = a[:k], step[:k], e[:k], m[:k]
+        # float32 work where it is exact, float64 from one cast each: mixed-dtype ufuncs
+        # run through numpy's buffered casting loops, 2-4x slower than either
         np.abs(xb, out=a32)
         np.clip(a32, 0, top, out=a32)  # x = +-inf: a finite a keeps exp(-a^2/2) * a at 0, not 0 * inf
-        np.clip(a32, 0, end, out=n32)  # clip, not minimum: numpy's clip loop is SIMD
-        n32 *= steps
-        np.rint(n32, out=sk)
-        np.subtract(n32, sk, out=sk)  # exact: both on float32's grid, |step| <= 1/2
-        np.rint(n32, out=n32)
+        ak[...] = a32
+        np.clip(a32, 0, end, out=s32)  # clip, not minimum: numpy's clip loop is SIMD
+        s32 *= steps
+        np.rint(s32, out=n32)
         with np.errstate(invalid="ignore"):  # NaN: any index will do (mode="clip"), the step is NaN
             ik[...] = n32
+        s32 -= n32  # exact: both on float32's grid, |step| <= 1/2
+        sk[...] = s32
         # every temporary is preallocated: a fresh 256 KB array costs an mmap per block
         c1.take(ik, out=mk, mode="clip")
         mk *= sk
-        mk += c0.take(ik, out=tk, mode="clip")
-        np.multiply(a32, a32, out=ek, dtype=np.float64)  # exact in float64
+        mk += c0.take(ik, out=sk, mode="clip")
+        np.multiply(ak, ak, out=ek)  # exact in float64
         ek *= -0.5
         np.exp(ek, out=ek)
         ek *= mk
-        np.multiply(ek, a32, out=ek)  # a Phi(-a)
+        ek *= ak  # a Phi(-a)
         np.clip(xb, 0, np.inf, out=n32)
         np.subtract(n32, ek, out=res[start:start + _GELU32_BLOCK])  # max(x, 0) - a Phi(-a) = x Phi(x)
     return result
