@@ -310,7 +310,8 @@ class Sigmoid(Activation):
 
     def derivative(self, x, y):
         """f'(x) = e / (1 + e)^2 with e = exp(-|x|), relative accuracy in both tails."""
-        d = np.copysign(x, -1, out=self._buffer("derivative", x))  # -|x| in one pass
+        d = np.abs(x, out=self._buffer("derivative", x))  # abs and negative: np.copysign has no SIMD loop
+        np.negative(d, out=d)
         np.exp(d, out=d)  # in (0, 1]: no overflow
         t = np.add(d, 1, out=self._buffer("scratch", x))
         t *= t
@@ -340,8 +341,8 @@ class Tanh(Activation):
 
     def derivative(self, x, y):
         """f'(x) = 4 e / (1 + e)^2 with e = exp(-2 |x|), relative accuracy in the tails."""
-        d = np.copysign(x, -1, out=self._buffer("derivative", x))  # -|x| in one pass
-        _scaled(d, 2.0, out=d)  # -2 |x| below -3.4e38 in float32 is -inf: exp gives the correct 0
+        d = np.abs(x, out=self._buffer("derivative", x))
+        _scaled(d, -2.0, out=d)  # -2 |x| below -3.4e38 in float32 is -inf: exp gives the correct 0
         np.exp(d, out=d)
         t = np.add(d, 1, out=self._buffer("scratch", x))
         t *= t
@@ -664,9 +665,8 @@ class ReLU6(Activation):
 
 def _softplus(x: np.ndarray, out: np.ndarray, scratch: np.ndarray, beta: float = 1.0) -> np.ndarray:
     """max(x, 0) + log1p(exp(-beta |x|)) / beta: exp never sees a positive argument."""
-    t = np.copysign(x, -1, out=out)  # -|x| in one pass
-    if beta != 1:
-        _scaled(t, beta, out=t)
+    t = np.abs(x, out=out)  # abs and a product: np.copysign(x, -1) has no SIMD loop, slower than both
+    _scaled(t, -beta, out=t)
     np.exp(t, out=t)
     np.log1p(t, out=t)
     if beta != 1:
