@@ -3,12 +3,16 @@
 For every registered activation (and any extra names given on the command
 line, after `--import MODULE` registered them), times forward and
 forward+backward on standard-normal inputs with `reuse_buffers` on (as in
-`Sequential.fit`), median of 7 repeats after a warm-up, next to the
-memory-bandwidth floor `np.add(x, 1, out=y)` on the same array. Prints one
-table per size and dtype: milliseconds and ratios.
+`Sequential.fit`), after a warm-up, next to the memory-bandwidth floor
+`np.add(x, 1, out=y)` on the same array. Every figure is the min / median /
+max of `--repeats` runs in this process, so a loaded machine shows as spread;
+ratios are of medians. Columns: nnlite forward+backward against the floor,
+against an older revision of nnlite (`--baseline REV`, checked out with git
+archive and imported as a separate package), and against PyTorch autograd
+(`--threads`, 1 by default so that both sides use one core).
 
-    python benchmarks/activations.py                 # 1e6 and 1e7, float32 and float64
-    python benchmarks/activations.py --sizes 1e6 --dtypes float32 relu gelu
+    python -m benchmarks.activations                 # 1e6 and 1e7, float32 and float64
+    python -m benchmarks.activations --sizes 1e7 --dtypes float32 --baseline bba873c elu gelu
 """
 
 from __future__ import annotations
@@ -17,12 +21,16 @@ import argparse
 import importlib
 import json
 import math
+import shutil
+import subprocess
 import sys
+import tempfile
+import time
+from pathlib import Path
 
 import numpy as np
 
 import nnlite
-from nnlite.bench import median_time
 
 ALPHA = 0.01  # leaky_relu, PyTorch's default
 SELU_A, SELU_S = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
@@ -108,13 +116,50 @@ def _torch_functions():
     }
 
 
-def _build(name):
+def _build(name, module=None):
+    activations = (module or nnlite).activations
     if name == "gelu_tanh":
-        return nnlite.activations.get("gelu", approximate="tanh")
-    return nnlite.activations.get(name)
+        return activations.get("gelu", approximate="tanh")
+    return activations.get(name)
 
 
-def run(names, sizes, dtypes, repeats=7):
+CLOCK = {"wall": time.perf_counter, "cpu": time.process_time}
+_clock = time.perf_counter
+
+
+def _times(func, repeats):
+    """(min, median, max) seconds of `func()` over `repeats` calls after a warm-up, on the
+    chosen clock (`--clock cpu` counts this process's CPU time only: on a loaded machine
+    it leaves out the time other processes held the core)."""
+    func()
+    times = []
+    for _ in range(repeats):
+        start = _clock()
+        func()
+        times.append(_clock() - start)
+    return float(np.min(times)), float(np.median(times)), float(np.max(times))
+
+
+def load_baseline(rev):
+    """nnlite as of git revision `rev`, imported as its own package (its imports are relative).
+
+    `rev` may also be a directory holding such a copy (for machines without the git history).
+    """
+    path = Path(rev)
+    if (path / "__init__.py").is_file():
+        sys.path.insert(0, str(path.resolve().parent))
+        return importlib.import_module(path.name)
+    root = Path(__file__).resolve().parents[1]
+    name = "nnlite_" + "".join(c if c.isalnum() else "_" for c in rev)
+    target = Path(tempfile.mkdtemp(prefix="nnlite-baseline-"))
+    archive = subprocess.run(["git", "-C", str(root), "archive", rev, "nnlite"], check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    shutil.move(str(target / "nnlite"), str(target / name))
+    sys.path.insert(0, str(target))
+    return importlib.import_module(name)
+
+
+def run(names, sizes, dtypes, repeats=7, baseline=None):
     torch, torch_fns = _torch_functions()
     rows = []
     for dtype in dtypes:
@@ -122,42 +167,56 @@ def run(names, sizes, dtypes, repeats=7):
             x = np.random.default_rng(0).standard_normal(size).astype(dtype)
             rows_x = x[: size - size % 1000].reshape(-1, 1000)  # softmax, log_softmax, maxout work on rows
             floor = _floor(x, repeats)
-            print(f"\n{size:.0e} elements, {dtype}: bandwidth floor {floor * 1e3:.2f} ms")
-            print(f"{'activation':<14}{'fwd ms':>9}{'fwd+bwd ms':>12}{'fb/floor':>10}"
-                  f"{'tutorial fb':>13}{'tut/nnlite':>12}{'torch fb':>10}{'nnlite/torch':>14}")
+            print(f"\n{size:.0e} elements, {dtype}: bandwidth floor {_span(floor)} ms (min/median/max)")
+            print(f"{'activation':<14}{'fwd ms':>8}{'fwd+bwd ms min/med/max':>24}{'fb/floor':>10}"
+                  f"{'base fb':>9}{'base/new':>10}{'tut/new':>9}{'torch fb':>10}{'new/torch':>11}")
             for name in names:
                 inp = rows_x if name in ("softmax", "log_softmax", "maxout") else x
-                row = _measure(name, inp, repeats, torch, torch_fns)
-                row.update(size=size, dtype=dtype, floor_s=floor)
+                row = _measure(name, inp, repeats, torch, torch_fns, baseline)
+                row.update(size=size, dtype=dtype, floor_s=floor[1], floor_min_max_s=[floor[0], floor[2]])
                 rows.append(row)
-                fwd_bwd, tut_s, torch_s = row["forward_backward_s"], row.get("tutorial_s"), row.get("torch_s")
-                print(f"{name:<14}{row['forward_s'] * 1e3:>9.2f}{fwd_bwd * 1e3:>12.2f}{fwd_bwd / floor:>10.1f}"
-                      f"{_ms(tut_s):>13}{_ratio(tut_s, fwd_bwd):>12}"
-                      f"{_ms(torch_s):>10}{_ratio(fwd_bwd, torch_s):>14}")
+                fb = row["forward_backward_s"]
+                base_s, tut_s, torch_s = row.get("baseline_s"), row.get("tutorial_s"), row.get("torch_s")
+                print(f"{name:<14}{row['forward_s'] * 1e3:>8.2f}{_span(row['forward_backward_min_med_max_s']):>24}"
+                      f"{fb / floor[1]:>10.1f}{_ms(base_s):>9}{_ratio(base_s, fb):>10}{_ratio(tut_s, fb):>9}"
+                      f"{_ms(torch_s):>10}{_ratio(fb, torch_s):>11}")
     return rows
+
+
+def _span(times):
+    return "/".join(f"{t * 1e3:.2f}" for t in times)
 
 
 def _floor(x, repeats):
     out = np.empty_like(x)
-    return median_time(lambda: np.add(x, 1, out=out), repeats)
+    return _times(lambda: np.add(x, 1, out=out), repeats)
 
 
-def _measure(name, x, repeats, torch, torch_fns):
-    act = _build(name)
+def _forward_backward(act, x):
     act.reuse_buffers = True  # as in Sequential.fit: the same shapes every call
     dvalues = np.ones_like(act.forward(x))
 
-    def forward_backward():
+    def step():
         act.forward(x)
         act.backward(dvalues)
+    return step
 
-    row = {"activation": name, "forward_s": median_time(lambda: act.forward(x), repeats),
-           "forward_backward_s": median_time(forward_backward, repeats)}
+
+def _measure(name, x, repeats, torch, torch_fns, baseline):
+    act = _build(name)
+    fb = _times(_forward_backward(act, x), repeats)
+    row = {"activation": name, "forward_s": _times(lambda: act.forward(x), repeats)[1],
+           "forward_backward_s": fb[1], "forward_backward_min_med_max_s": list(fb)}
+    if baseline is not None:
+        try:
+            row["baseline_s"] = _times(_forward_backward(_build(name, baseline), x), repeats)[1]
+        except ValueError:  # an activation the older revision does not have
+            pass
     tutorial = TUTORIAL.get(name)
     if tutorial is not None and tutorial[1] is not None:
         f, b = tutorial
         with np.errstate(over="ignore"):  # the tutorial sigmoid/softplus overflow by design
-            row["tutorial_s"] = median_time(lambda: b(x, f(x), dvalues), repeats)
+            row["tutorial_s"] = _times(lambda: b(x, f(x), np.ones_like(x)), repeats)[1]
     if name in torch_fns:
         row["torch_s"] = _time_torch(torch, torch_fns[name], x, repeats)
     return row
@@ -170,7 +229,7 @@ def _time_torch(torch, fn, inp, repeats):
     def step():
         fn(t).backward(ones)
         t.grad = None
-    return median_time(step, repeats)
+    return _times(step, repeats)[1]
 
 
 def _ms(seconds):
@@ -187,10 +246,15 @@ def main(argv=None):
     parser.add_argument("--sizes", default="1e6,1e7")
     parser.add_argument("--dtypes", default="float32,float64")
     parser.add_argument("--repeats", type=int, default=7)
-    parser.add_argument("--threads", type=int, default=2, help="torch threads")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1, as nnlite)")
+    parser.add_argument("--clock", choices=sorted(CLOCK), default="wall",
+                        help="wall time (default) or this process's CPU time")
+    parser.add_argument("--baseline", metavar="REV", help="also time nnlite as of this git revision")
     parser.add_argument("--import", dest="imports", action="append", default=[], metavar="MODULE")
     parser.add_argument("--json", help="write the rows to this JSON file")
     args = parser.parse_args(argv)
+    global _clock
+    _clock = CLOCK[args.clock]
     for module in args.imports:
         sys.path.insert(0, ".")
         importlib.import_module(module)
@@ -201,7 +265,12 @@ def main(argv=None):
         print(f"torch {torch.__version__} on {args.threads} threads")
     else:
         print("torch not installed: its columns are empty (pip install torch)")
-    rows = run(names, [int(float(s)) for s in args.sizes.split(",")], args.dtypes.split(","), args.repeats)
+    baseline = load_baseline(args.baseline) if args.baseline else None
+    if baseline is not None:
+        print(f"baseline: nnlite at {args.baseline}")
+    print(f"clock: {args.clock}")
+    rows = run(names, [int(float(s)) for s in args.sizes.split(",")], args.dtypes.split(","), args.repeats,
+               baseline)
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(rows, fh, indent=1)

@@ -8,17 +8,26 @@ import numpy as np
 def as_float_array(values: object, what: str = "inputs") -> np.ndarray:
     """Return `values` as a floating-point ndarray without needless copies.
 
-    Floating arrays keep their dtype (float32 stays float32); booleans and
-    integers become float64. Anything else (complex, strings, objects that
-    are not numbers) raises TypeError naming `what`.
+    float32 and float64 arrays keep their dtype (float32 stays float32);
+    booleans and integers become float64; other float widths (float16, long
+    double) raise TypeError, as nnlite is written and tested for those two.
+    Anything else (complex, strings, objects that are not numbers) raises
+    TypeError naming `what`.
     """
     try:
         arr = np.asarray(values)
     except (TypeError, ValueError) as exc:
         raise TypeError(f"{what} must be a real numeric array; got {type(values).__name__}: {exc}") from None
     kind = arr.dtype.kind
-    if kind == "f":
+    if arr.dtype in (np.float32, np.float64):
         return arr
+    if kind == "f":
+        # float16 overflows at 65504 (exp(11.1), a PReLU alpha gradient) and long double
+        # would be rounded to float64 by some paths: only the two widths nnlite is tested in
+        raise TypeError(
+            f"{what} has dtype {arr.dtype}; nnlite computes in float32 or float64 only: "
+            f"convert with .astype(np.float32) or .astype(np.float64)"
+        )
     if kind in "biu":
         return arr.astype(np.float64)
     # float(None) would quietly be NaN, so None is refused before the cast; object
