@@ -187,6 +187,12 @@ class Activation:
         """
         return captured_config(self)
 
+    @classmethod
+    def param_shapes(cls, config: dict[str, Any]) -> dict[str, tuple[int, ...]] | None:
+        """The shapes of `params` and `state` an instance built from `config` would have,
+        or None when the class cannot tell without building one (see `Layer.param_shapes`)."""
+        return None
+
     def __repr__(self) -> str:
         try:
             config = self.get_config()
@@ -507,6 +513,11 @@ class PReLU(Activation):
 
     def get_config(self):
         return {"init": self.init, "num_parameters": self.num_parameters, "dtype": self.params["alpha"].dtype.name}
+
+    @classmethod
+    def param_shapes(cls, config):
+        n = config.get("num_parameters", 1)
+        return {"alpha": (n,)} if isinstance(n, int) and not isinstance(n, bool) else None
 
 
 class ReLU6(Activation):

@@ -437,8 +437,9 @@ def _check_saved_shapes(path: str, specs: list[_architecture.LayerSpec], members
             if member is None or member.shape != tuple(shape):
                 found = "missing" if member is None else f"of shape {member.shape}"
                 raise ValueError(
-                    f"{path!r}: the saved arrays do not match the architecture: layer {spec.index} ({spec.cls.__qualname__}(**{spec.config})) needs {name} of "
-                    f"shape {tuple(shape)}, the file's is {found}"
+                    f"{path!r}: the saved arrays do not match the architecture: layer {spec.index} "
+                    f"({spec.cls.__qualname__}(**{spec.config})) needs {name} of shape {tuple(shape)}, "
+                    f"the file's is {found}"
                 )
 
 
