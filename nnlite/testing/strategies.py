@@ -51,7 +51,7 @@ def floats(dtype: Any = np.float64, max_abs: float = 1e300, away_from: Sequence[
         bound = int(min(max_abs, 2**31 - 1))
         base = st.integers(-bound, bound)
     else:
-        bound = float(min(max_abs, np.finfo(dtype).max))
+        bound = min(float(max_abs), float(np.finfo(dtype).max))
         base = st.floats(-bound, bound, allow_nan=False, allow_infinity=False, width=dtype.itemsize * 8)
     kinks = [float(k) for k in away_from]
     if not kinks:
