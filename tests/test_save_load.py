@@ -195,6 +195,20 @@ def test_activation_name_clash_between_different_classes_is_an_error():
             pass
 
 
+def test_a_subclass_of_a_builtin_loss_does_not_replace_it_and_a_name_clash_is_an_error(tmp_path):
+    class LoudMSE(nnlite.MeanSquaredError):  # keeps its parent's name "mean_squared_error"
+        pass
+
+    assert type(nnlite.losses.get("mse")) is nnlite.MeanSquaredError
+    model = Sequential([Dense(4, 2, seed=0)])
+    model.loss = nnlite.MeanSquaredError()
+    assert type(roundtrip(model, tmp_path).loss) is nnlite.MeanSquaredError
+    with pytest.raises(ValueError, match="'mse' is already used by nnlite.losses.MeanSquaredError"):
+        class Other(nnlite.losses.Loss):
+            name = "other_loss_for_test"
+            aliases = ("mse",)
+
+
 def test_user_class_is_imported_from_its_module_and_a_missing_one_is_named(tmp_path, monkeypatch):
     module = tmp_path / "my_nnlite_layers.py"
     module.write_text(textwrap.dedent("""
