@@ -306,6 +306,20 @@ def test_a_crafted_small_file_with_a_huge_layer_is_refused_before_building_it(tm
         Sequential.load(path)
 
 
+def test_a_crafted_prelu_with_a_huge_parameter_count_is_refused_before_building_it(tmp_path, monkeypatch):
+    arch = {"format": "nnlite.Sequential", "version": 1, "loss": None, "layers": [
+        {"kind": "activation", "name": "prelu", "config": {"init": 0.25, "num_parameters": 10**12}}]}
+    path = tmp_path / "huge_prelu.npz"
+    np.savez(path, __nnlite__=np.array(json.dumps(arch)), **{"0.alpha": np.zeros(1)})
+
+    def never(*args, **kwargs):
+        raise AssertionError("PReLU was built before the saved shapes were checked")
+
+    monkeypatch.setattr(nnlite.PReLU, "__init__", never)
+    with pytest.raises(ValueError, match=r"needs alpha of shape \(1000000000000,\)"):
+        Sequential.load(path)
+
+
 def test_an_array_header_claiming_more_than_the_file_holds_allocates_nothing(tmp_path):
     path = tmp_path / "liar.npz"
     _crafted(path, 2, 2)
