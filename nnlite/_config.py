@@ -23,7 +23,7 @@ class ConfigError(TypeError):
 
 
 def qualified_name(cls: type) -> str:
-    """"module.QualName", the key a class is saved and registered under."""
+    """The key a class is saved and registered under: "module.QualName"."""
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
