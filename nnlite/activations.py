@@ -34,6 +34,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ._arrays import as_float_array, check_dvalues
+from ._config import ConfigError, captured_config, qualified_name, uses_capture
 from ._special import gelu_float32, normal_tail
 
 __all__ = [
@@ -45,6 +46,8 @@ __all__ = [
 
 _REGISTRY: dict[str, type[Activation]] = {}
 _ALIASES: dict[str, str] = {}
+# Every subclass (registered by name or not) by "module.QualName": how Sequential.load finds it.
+_CLASSES: dict[str, type[Activation]] = {}
 _EMPTY: Mapping[str, np.ndarray] = MappingProxyType({})
 
 
@@ -94,7 +97,15 @@ class Activation:
     - pass `register=False` in the class statement for an abstract helper.
 
     Objects with learnable parameters expose `params` and `grads` (dicts with
-    the same keys); the others have empty ones.
+    the same keys); the others have empty ones. `state` holds non-learnable
+    arrays that `Sequential.save` stores like parameters (empty by default).
+
+    Constructor capture: a subclass that stores each constructor argument as
+    an attribute of the same name (`self.b = b`) gets `get_config()` for
+    free, so `get(name, **config)` and `Sequential.save/load` rebuild it
+    with the same arguments. A subclass whose arguments cannot be read back
+    makes `get_config()` (and so `save`) raise `ConfigError` naming the
+    argument; define `get_config()` yourself for such a class.
 
     Who owns the arrays: by default `forward` and `backward` return new arrays
     on every call, so a result you keep is never changed by a later call.
@@ -108,6 +119,7 @@ class Activation:
     aliases: ClassVar[tuple[str, ...]] = ()
     params: Mapping[str, np.ndarray] = _EMPTY
     grads: Mapping[str, np.ndarray] = _EMPTY
+    state: Mapping[str, np.ndarray] = _EMPTY
     inputs: np.ndarray | None = None
     output: np.ndarray | None = None
     dinputs: np.ndarray | None = None
@@ -120,8 +132,11 @@ class Activation:
             cls.name = _snake_case(cls.__name__)
         if "aliases" not in cls.__dict__:
             cls.aliases = ()
+        if uses_capture(cls, Activation):
+            cls.get_config = Activation.get_config
         if register:
             _register(cls)
+        _CLASSES[qualified_name(cls)] = cls
 
     def function(self, x: np.ndarray) -> np.ndarray:
         """f(x), elementwise."""
@@ -172,12 +187,25 @@ class Activation:
         return buf
 
     def get_config(self) -> dict[str, Any]:
-        """Constructor keywords that rebuild this activation with `get(name, **config)`."""
-        return {}
+        """Constructor keywords that rebuild this activation with `get(name, **config)`.
+
+        By default the constructor's arguments, read back from the attributes
+        of the same name (see the class docstring).
+        """
+        return captured_config(self)
+
+    @classmethod
+    def param_shapes(cls, config: dict[str, Any]) -> dict[str, tuple[int, ...]] | None:
+        """The shapes of `params` and `state` an instance built from `config` would have,
+        or None when the class cannot tell without building one (see `Layer.param_shapes`)."""
+        return None
 
     def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
+        try:
+            config = self.get_config()
+        except ConfigError:
+            return f"{type(self).__name__}(<arguments not captured>)"
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in config.items())})"
 
 
 def get(name: str | Activation, **params: Any) -> Activation:
@@ -640,6 +668,11 @@ class PReLU(Activation):
 
     def get_config(self):
         return {"init": self.init, "num_parameters": self.num_parameters, "dtype": self.params["alpha"].dtype.name}
+
+    @classmethod
+    def param_shapes(cls, config):
+        n = config.get("num_parameters", 1)
+        return {"alpha": (n,)} if isinstance(n, int) and not isinstance(n, bool) else None
 
 
 class ReLU6(Activation):

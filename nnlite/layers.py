@@ -10,15 +10,20 @@ place updates the layer.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 import numpy as np
 
 from ._arrays import as_float_array, check_dvalues
+from ._config import ConfigError, captured_config, is_builtin, qualified_name, uses_capture
 
 __all__ = ["Layer", "Dense", "get", "WEIGHT_INITS"]
 
+# Every Layer subclass by "module.QualName". Keys never clash: the same key again is the same
+# class redefined (a notebook cell run twice), which replaces the old definition.
 _REGISTRY: dict[str, type[Layer]] = {}
+_EMPTY: Mapping[str, np.ndarray] = MappingProxyType({})
 
 WEIGHT_INITS = ("he", "glorot", "normal", "zeros")
 
@@ -26,16 +31,26 @@ WEIGHT_INITS = ("he", "glorot", "normal", "zeros")
 class Layer:
     """Base class of layers with parameters.
 
-    Subclasses define `forward(inputs)`, `backward(dvalues)`, `params`,
-    `grads` and `get_config()` (constructor keywords that rebuild the layer,
-    used by `Sequential.save`). Defining a subclass registers it under its
-    class name so `Sequential.load` can rebuild it. backward must write the
-    gradients into the same `grads` arrays each time (in place): optimizers
-    keep views of them.
+    Subclasses define `forward(inputs)`, `backward(dvalues)`, `params` and
+    `grads`. backward must write the gradients into the same `grads` arrays
+    each time (in place): optimizers keep views of them. `state` holds
+    non-learnable arrays (running statistics) that `Sequential.save` stores
+    and `load` restores like parameters; it is empty by default.
+
+    Constructor capture: a subclass that stores each constructor argument as
+    an attribute of the same name (`self.scale = scale`) gets `get_config()`
+    for free, which `Sequential.save` stores and `load` passes back to the
+    constructor. When the arguments cannot be read back, `get_config()`
+    raises `ConfigError` naming the argument: define `get_config()` then.
+
+    Every subclass is registered under its qualified name
+    ("module.QualName"), which `Sequential.load` uses to find it (importing
+    the module if needed); nnlite's own layers always load as themselves.
     """
 
-    params: Mapping[str, np.ndarray]
-    grads: Mapping[str, np.ndarray]
+    params: Mapping[str, np.ndarray] = _EMPTY
+    grads: Mapping[str, np.ndarray] = _EMPTY
+    state: Mapping[str, np.ndarray] = _EMPTY
     inputs: np.ndarray | None = None
     output: np.ndarray | None = None
     dinputs: np.ndarray | None = None
@@ -44,7 +59,9 @@ class Layer:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls.name = cls.__name__
-        _REGISTRY[cls.__name__] = cls
+        if uses_capture(cls, Layer):
+            cls.get_config = Layer.get_config
+        _REGISTRY[qualified_name(cls)] = cls
 
     def forward(self, inputs: np.ndarray) -> np.ndarray:
         raise NotImplementedError(f"{type(self).__name__} must define forward(inputs)")
@@ -57,21 +74,53 @@ class Layer:
         return 0.0
 
     def get_config(self) -> dict[str, Any]:
-        return {}
+        """Constructor keywords that rebuild this layer: by default the constructor's
+        arguments, read back from the attributes of the same name."""
+        return captured_config(self)
+
+    @classmethod
+    def param_shapes(cls, config: dict[str, Any]) -> dict[str, tuple[int, ...]] | None:
+        """The shapes of `params` and `state` a layer built from `config` would have, without
+        building it, or None when the class cannot tell. `Sequential.load` compares them
+        with the file's arrays before building anything, so a damaged or hostile file
+        cannot make it allocate more than the file holds."""
+        return None
 
     __call__ = forward
 
     def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
+        try:
+            config = self.get_config()
+        except ConfigError:
+            return f"{type(self).__name__}(<arguments not captured>)"
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in config.items())})"
+
+
+def find(class_name: str) -> type[Layer]:
+    """The layer class saved as `class_name`: "module.QualName", or a bare class name.
+
+    A bare name means nnlite's own class of that name when there is one (a
+    user's `class Dense(nnlite.Dense)` never replaces it), else the one
+    user class of that name; two user classes of one bare name are a clash.
+    """
+    if class_name in _REGISTRY:
+        return _REGISTRY[class_name]
+    if "." not in class_name:
+        matches = [cls for cls in _REGISTRY.values() if cls.__name__ == class_name]
+        builtin = [cls for cls in matches if is_builtin(cls)]
+        if len(builtin) == 1 or len(matches) == 1:
+            return (builtin or matches)[0]
+        if matches:
+            raise ValueError(
+                f"layer class name {class_name!r} is ambiguous: it names "
+                f"{', '.join(sorted(map(qualified_name, matches)))}; use the qualified name"
+            )
+    raise ValueError(f"unknown layer class {class_name!r}; known layers: {', '.join(sorted(_REGISTRY))}")
 
 
 def get(class_name: str, **config: Any) -> Layer:
     """Build a registered layer from its class name and `get_config()` keywords."""
-    cls = _REGISTRY.get(class_name)
-    if cls is None:
-        raise ValueError(f"unknown layer class {class_name!r}; known layers: {', '.join(sorted(_REGISTRY))}")
-    return cls(**config)
+    return find(class_name)(**config)
 
 
 class Dense(Layer):
@@ -200,6 +249,13 @@ class Dense(Layer):
         if self.l2:
             penalty += self.l2 * float(np.square(self.weights).sum())
         return penalty
+
+    @classmethod
+    def param_shapes(cls, config: dict[str, Any]) -> dict[str, tuple[int, ...]] | None:
+        n_inputs, n_neurons = config.get("n_inputs"), config.get("n_neurons")
+        if not all(isinstance(n, int) and not isinstance(n, bool) for n in (n_inputs, n_neurons)):
+            return None  # the constructor names what is wrong
+        return {"weights": (n_inputs, n_neurons), "biases": (1, n_neurons)}
 
     def get_config(self) -> dict[str, Any]:
         return {

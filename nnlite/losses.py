@@ -48,6 +48,16 @@ class Loss:
         super().__init_subclass__(**kwargs)
         if cls.name.startswith("_"):  # shared helpers are not losses of their own
             return
+        if "name" not in cls.__dict__:
+            return  # a subclass that keeps its parent's name must not replace the parent in get()/load
+        for key in (cls.name, *cls.aliases):
+            owner = _REGISTRY.get(key) or _REGISTRY.get(_ALIASES.get(key, ""))
+            # the same class defined again (a notebook cell run twice) replaces itself quietly
+            if owner is not None and (owner.__module__, owner.__qualname__) != (cls.__module__, cls.__qualname__):
+                raise ValueError(
+                    f"loss name {key!r} is already used by {owner.__module__}.{owner.__qualname__}; "
+                    f"give {cls.__qualname__} another `name = ...`"
+                )
         _REGISTRY[cls.name] = cls
         for alias in cls.aliases:
             _ALIASES[alias] = cls.name

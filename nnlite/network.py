@@ -18,15 +18,14 @@ from __future__ import annotations
 import json
 import math
 import os
-import secrets
 import time
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from . import _architecture, _archive
 from . import activations as _activations
 from . import layers as _layers
 from . import losses as _losses
@@ -35,8 +34,8 @@ from ._arrays import as_float_array
 
 __all__ = ["Sequential", "History", "WithLoss"]
 
-_FORMAT, _VERSION = "nnlite.Sequential", 1
 _ARCH_KEY = "__nnlite__"
+_STATE_PREFIX = "state."
 
 
 @dataclass
@@ -377,88 +376,88 @@ class Sequential:
 
     # ------------------------------------------------------------ save / load
 
-    def _architecture(self) -> dict[str, Any]:
-        entries = []
-        for layer in self.layers:
-            if isinstance(layer, _activations.Activation):
-                entries.append({"kind": "activation", "name": layer.name, "config": layer.get_config()})
-            else:
-                entries.append({"kind": "layer", "class": type(layer).__name__, "config": layer.get_config()})
-        loss = None if self.loss is None else {"name": self.loss.name, "config": self.loss.get_config()}
-        return {"format": _FORMAT, "version": _VERSION, "layers": entries, "loss": loss}
+    def _state_arrays(self) -> dict[str, np.ndarray]:
+        """Every layer's non-learnable `state` arrays, under keys "state.<index>.<name>"."""
+        return {f"{_STATE_PREFIX}{i}.{k}": a for i, layer in enumerate(self.layers) for k, a in layer.state.items()}
 
     def save(self, path: str | os.PathLike) -> None:
-        """Write the architecture (JSON) and every parameter to one .npz file at `path`.
+        """Write the architecture (JSON), every parameter and every `state` array to one .npz file.
 
-        The file is written under a temporary name in the same folder and
-        then renamed over `path` (os.replace is atomic), so a crash leaves
-        either the old file or the new one, never half a file.
+        Each layer is recorded by its qualified class name and its
+        `get_config()`; a layer whose constructor arguments cannot be
+        recovered raises `ConfigError` (a TypeError) naming the class and the
+        argument, and nothing is written. The file is replaced atomically
+        and keeps its permissions.
         """
-        path = os.fspath(path)
-        arrays = {_ARCH_KEY: np.array(json.dumps(self._architecture()))}
+        arrays = {_ARCH_KEY: np.array(json.dumps(_architecture.encode(self.layers, self.loss)))}
         arrays.update(self.params)
-        tmp = f"{path}.{secrets.token_hex(4)}.tmp"
-        try:
-            with open(tmp, "xb") as f:
-                np.savez(f, **arrays)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        arrays.update(self._state_arrays())
+        for key, value in arrays.items():
+            if not isinstance(value, np.ndarray):
+                raise TypeError(f"Sequential.save: {key} must be a numpy array, got {type(value).__name__}")
+        _archive.write_atomically(path, arrays)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Sequential:
-        """Rebuild a network saved by `save`: same layers, bit-identical parameters.
+        """Rebuild a network saved by `save`: same layers, bit-identical parameters and state.
 
-        Activations are rebuilt by registry name, so a user-defined one must
-        be defined (imported) before loading.
+        nnlite's own layers load as themselves; a user's class must be
+        defined, or importable from the module it was defined in. The file's
+        array headers are checked against the architecture before any layer
+        is built, so a damaged file gives a ValueError naming the problem.
         """
         path = os.fspath(path)
-        try:
-            # Our own file object: np.load leaks its own when a damaged zip fails to open.
-            with open(path, "rb") as f:
-                data = np.load(f, allow_pickle=False)
-                if not isinstance(data, np.lib.npyio.NpzFile):
-                    raise ValueError("it is not an .npz archive")
-                with data:
-                    if _ARCH_KEY not in data.files:
-                        raise ValueError("it holds no nnlite architecture")
-                    arch = json.loads(str(data[_ARCH_KEY][()]))
-                    if not isinstance(arch, dict) or arch.get("format") != _FORMAT:
-                        raise ValueError("its architecture record is not an nnlite.Sequential one")
-                    if arch.get("version") != _VERSION:
-                        raise ValueError(f"it has format version {arch.get('version')}, this nnlite reads {_VERSION}")
-                    arrays = {key: data[key] for key in data.files if key != _ARCH_KEY}
-        except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as exc:
-            if isinstance(exc, FileNotFoundError):
-                raise
-            raise ValueError(f"{path!r} is not a readable nnlite model file: {exc}") from exc
-
-        layers = []
-        for i, entry in enumerate(arch["layers"]):
-            try:
-                if entry["kind"] == "activation":
-                    layers.append(_activations.get(entry["name"], **entry["config"]))
-                else:
-                    layers.append(_layers.get(entry["class"], **entry["config"]))
-            except (KeyError, TypeError, ValueError) as exc:
-                raise ValueError(f"{path!r}: cannot rebuild layer {i} from {entry}: {exc}") from exc
-        model = cls(layers)
-        params = model.params
-        if set(params) != set(arrays):
-            raise ValueError(
-                f"{path!r}: the saved parameters {sorted(arrays)} do not match the architecture's {sorted(params)}"
-            )
-        for key, p in params.items():
-            if arrays[key].shape != p.shape or arrays[key].dtype != p.dtype:
-                raise ValueError(
-                    f"{path!r}: parameter {key} is {arrays[key].dtype}{arrays[key].shape}, "
-                    f"the architecture needs {p.dtype}{p.shape}"
-                )
-            p[...] = arrays[key]
-        if arch.get("loss"):
-            model.loss = _losses.get(arch["loss"]["name"], **arch["loss"]["config"])
+        with _archive.open_archive(path) as archive:
+            arch = _architecture.check(path, _read_architecture(archive))
+            specs = _architecture.resolve(path, arch)
+            _check_saved_shapes(path, specs, archive.members)
+            model = cls([spec.build(path) for spec in specs])
+            _restore_arrays(path, model, archive)
+        model.loss = _architecture.rebuild_loss(path, arch.get("loss"))
         return model
+
+
+def _read_architecture(archive: _archive.Archive) -> Any:
+    member = archive.members.get(_ARCH_KEY)
+    if member is None or member.dtype.kind != "U" or member.shape != ():
+        raise ValueError(f"{archive.path!r} is not a readable nnlite model file: it holds no nnlite architecture")
+    try:
+        return json.loads(str(archive.read(_ARCH_KEY)[()]))
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{archive.path!r} is not a readable nnlite model file: its architecture: {exc}") from None
+
+
+def _check_saved_shapes(path: str, specs: list[_architecture.LayerSpec], members: dict[str, Any]) -> None:
+    """Compare each layer's shapes as predicted from its config with the file's arrays, before
+    building it: a config that asks for a huge layer fails here, not in an allocation."""
+    for spec in specs:
+        expected = spec.expected_shapes() or {}
+        for name, shape in expected.items():
+            member = members.get(f"{spec.index}.{name}") or members.get(f"{_STATE_PREFIX}{spec.index}.{name}")
+            if member is None or member.shape != tuple(shape):
+                found = "missing" if member is None else f"of shape {member.shape}"
+                raise ValueError(
+                    f"{path!r}: the saved arrays do not match the architecture: layer {spec.index} "
+                    f"({spec.cls.__qualname__}(**{spec.config})) needs {name} of shape {tuple(shape)}, "
+                    f"the file's is {found}"
+                )
+
+
+def _restore_arrays(path: str, model: Sequential, archive: _archive.Archive) -> None:
+    """Copy the file's arrays into the model's params and state (in place), after checking that
+    the keys, shapes and dtypes are exactly the ones the rebuilt model has."""
+    targets = {**model.params, **model._state_arrays()}
+    saved = set(archive.members) - {_ARCH_KEY}
+    if saved != set(targets):
+        raise ValueError(
+            f"{path!r}: the saved arrays {sorted(saved)} do not match the architecture's {sorted(targets)}"
+        )
+    for key, target in targets.items():
+        member = archive.members[key]
+        if member.shape != target.shape or member.dtype != target.dtype:
+            raise ValueError(
+                f"{path!r}: array {key} is {member.dtype}{member.shape}, "
+                f"the architecture needs {target.dtype}{target.shape}"
+            )
+    for key, target in targets.items():
+        target[...] = archive.read(key)

@@ -19,6 +19,7 @@ FIGURES = {
     "04_one_neuron.py": ["04_explain.png", "04_sweep.png", "04_training.png"],
     "05_dense_digits.py": ["05_explain.png", "05_training.png"],
     "06_comparing_activations.py": ["06_curves.png", "06_gradient_by_layer.png", "06_units.png"],
+    "07_custom_layer.py": ["07_training.png"],
 }
 
 
@@ -29,6 +30,8 @@ def run_lesson(tmp_path, monkeypatch):
     # Lesson 03 registers its own activation: give it a copy of the registry so other tests never see it.
     monkeypatch.setattr(activations, "_REGISTRY", dict(activations._REGISTRY))
     monkeypatch.setattr(activations, "_ALIASES", dict(activations._ALIASES))
+    monkeypatch.setattr(activations, "_CLASSES", dict(activations._CLASSES))
+    monkeypatch.setattr(nnlite.layers, "_REGISTRY", dict(nnlite.layers._REGISTRY))  # lesson 07's layer
     out, cwd = tmp_path / "out", tmp_path / "cwd"
     cwd.mkdir()
     monkeypatch.chdir(cwd)
@@ -42,7 +45,7 @@ def run_lesson(tmp_path, monkeypatch):
     return run
 
 
-def test_the_course_has_six_lessons_in_percent_format():
+def test_the_course_lessons_are_in_percent_format():
     assert LESSONS == sorted(FIGURES)
     for name in LESSONS:
         text = (EXAMPLES / name).read_text(encoding="utf-8")
