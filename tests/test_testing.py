@@ -1,5 +1,5 @@
 """nnlite.testing: each check catches the defect it names, passes on correct classes, and the
-whole catalogue and Dense pass it (apart from the known failures listed below)."""
+whole catalogue and Dense pass it."""
 
 from __future__ import annotations
 
