@@ -138,8 +138,8 @@ class Optimizer:
         if not isinstance(self.learning_rate, _schedules.Schedule):
             return self.learning_rate
         lr = float(self.learning_rate(self.epoch))
-        if not (lr > 0 and math.isfinite(lr)):
-            raise ValueError(f"{self.learning_rate!r} gave learning rate {lr} at epoch {self.epoch}; it must be > 0")
+        if not (lr >= 0 and math.isfinite(lr)):
+            raise ValueError(f"{self.learning_rate!r} gave learning rate {lr} at epoch {self.epoch}; it must be a finite number >= 0")
         return lr
 
     @property
