@@ -116,10 +116,15 @@ def _check_count(owner: str, what: str, value: Any, low: int) -> None:
         raise ValueError(f"{owner}: {what} must be an integer >= {low}, got {value!r}")
 
 
+def _all_finite(a: np.ndarray) -> bool:
+    """True when no entry is NaN or infinite; min and max see both (NaN propagates) without a mask of a's size."""
+    return a.size == 0 or (math.isfinite(a.min()) and math.isfinite(a.max()))
+
+
 def _finite_targets(y: Any, what: str) -> Any:
     """y unchanged, after refusing NaN or infinite float targets (a data error, not divergence)."""
     arr = np.asarray(y)
-    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+    if arr.dtype.kind == "f" and not _all_finite(arr):
         bad = np.argwhere(~np.isfinite(arr))[0]
         raise ValueError(
             f"{what} contains NaN or infinite values (first at index {tuple(int(i) for i in bad)}): "
@@ -309,7 +314,7 @@ class Sequential:
 
     def _training_inputs(self, X: Any, what: str) -> np.ndarray:
         X = np.ascontiguousarray(self._inputs(X, what))
-        if not np.isfinite(X).all():
+        if not _all_finite(X):
             bad = np.argwhere(~np.isfinite(X))[0]
             raise ValueError(
                 f"{what} contains NaN or infinite values (first at index {tuple(int(i) for i in bad)}): "
