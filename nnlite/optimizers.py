@@ -139,7 +139,9 @@ class Optimizer:
             return self.learning_rate
         lr = float(self.learning_rate(self.epoch))
         if not (lr >= 0 and math.isfinite(lr)):
-            raise ValueError(f"{self.learning_rate!r} gave learning rate {lr} at epoch {self.epoch}; it must be a finite number >= 0")
+            raise ValueError(
+                f"{self.learning_rate!r} gave learning rate {lr} at epoch {self.epoch}; it must be a finite number >= 0"
+            )
         return lr
 
     @property
