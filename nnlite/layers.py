@@ -325,8 +325,8 @@ class Dropout(Layer):
         if rng is not None and not isinstance(rng, np.random.Generator):
             raise TypeError(f"Dropout rng must be a numpy.random.Generator, got {type(rng).__name__}")
         self.rate, self.seed = rate_value, seed
-        self.rng = rng if rng is not None else np.random.default_rng(seed)
-        if not isinstance(self.rng.bit_generator, np.random.PCG64):
+        self._rng = rng if rng is not None else np.random.default_rng(seed)
+        if not isinstance(self._rng.bit_generator, np.random.PCG64):
             raise TypeError("Dropout rng must use PCG64 (np.random.default_rng): checkpoints store its state")
         self.mask: np.ndarray | None = None
 
@@ -341,7 +341,7 @@ class Dropout(Layer):
             self.mask = None
             self.output = inputs
             return inputs
-        keep = self.rng.random(inputs.shape, dtype=inputs.dtype) >= self.rate
+        keep = self._rng.random(inputs.shape, dtype=inputs.dtype) >= self.rate
         self.mask = np.multiply(keep, 1 / (1 - self.rate), dtype=inputs.dtype)
         self.output = inputs * self.mask
         return self.output
@@ -355,7 +355,7 @@ class Dropout(Layer):
     @property
     def state(self) -> dict[str, np.ndarray]:
         """{"rng_state": uint64[6]}: the PCG64 state (state and increment as high/low words, has_uint32, uinteger)."""
-        st = self.rng.bit_generator.state
+        st = self._rng.bit_generator.state
         words = [st["state"]["state"] >> 64, st["state"]["state"] & _LOW64, st["state"]["inc"] >> 64,
                  st["state"]["inc"] & _LOW64, st["has_uint32"], st["uinteger"]]
         return {"rng_state": np.array(words, dtype=np.uint64)}
@@ -365,7 +365,7 @@ class Dropout(Layer):
         if words is None or words.shape != (6,) or words.dtype != np.uint64:
             raise ValueError(f"Dropout state must be {{'rng_state': uint64[6]}}, got {dict(state)!r}")
         hi, lo, inc_hi, inc_lo, has_uint32, uinteger = (int(w) for w in words)
-        self.rng.bit_generator.state = {
+        self._rng.bit_generator.state = {
             "bit_generator": "PCG64", "state": {"state": (hi << 64) | lo, "inc": (inc_hi << 64) | inc_lo},
             "has_uint32": has_uint32, "uinteger": uinteger,
         }

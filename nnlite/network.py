@@ -352,7 +352,7 @@ class Sequential:
         seed: int | None = None,
         verbose: int = 0,
         diagnostics: bool = False,
-        callbacks: Sequence[Any] = (),
+        callbacks: Sequence[Any] | None = None,
     ) -> History:
         """Train with mini-batches in training mode; returns a `History`.
 
@@ -378,7 +378,7 @@ class Sequential:
         if verbose not in (0, 1):
             raise ValueError(f"fit: verbose must be 0 or 1, got {verbose!r}")
         X, y, val = self._training_data(X, y, loss, validation_data)
-        hooks = _Hooks(callbacks, self, optimizer)
+        hooks = _Hooks(() if callbacks is None else callbacks, self, optimizer)
 
         self.loss = loss
         seed = np.random.SeedSequence().entropy if seed is None else seed
