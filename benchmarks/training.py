@@ -5,8 +5,9 @@ ones are skipped): scikit-learn's 8x8 digits, 75/25 split (random_state=0),
 pixels / 16, a 64-128-10 ReLU MLP, softmax cross-entropy, Adam (lr 1e-3),
 batch 32, float32, 30 epochs, seeds 0, 1, 2. Prints per framework the
 median epoch time over the seeds, its ratio to PyTorch on one thread, the
-test accuracy per seed and the median; then nnlite's spiral check
-(3 classes x 100 points, training accuracy).
+test accuracy per seed and the median; then the same for the network with
+BatchNorm and Dropout (64-128-BatchNorm-ReLU-Dropout(0.2)-10) in nnlite and
+PyTorch; then nnlite's spiral check (3 classes x 100 points, training accuracy).
 
     python benchmarks/training.py                    # needs scikit-learn (the data); torch optional
     python benchmarks/training.py --epochs 5 --seeds 0
@@ -14,6 +15,7 @@ test accuracy per seed and the median; then nnlite's spiral check
 
 Targets (issue 3): nnlite median test accuracy >= 96.5%; nnlite epoch time
 <= 0.5x PyTorch on one thread (goal 0.3x) and below MLPClassifier's.
+Issue 13: the BatchNorm + Dropout network's epoch <= 0.5x PyTorch's (1 thread).
 """
 
 from __future__ import annotations
@@ -26,9 +28,9 @@ import warnings
 import numpy as np
 
 import nnlite
-from nnlite import Adam, Dense, ReLU, Sequential
+from nnlite import Adam, BatchNorm, Dense, Dropout, ReLU, Sequential
 
-HIDDEN, LR, BATCH = 128, 1e-3, 32
+HIDDEN, LR, BATCH, DROPOUT = 128, 1e-3, 32, 0.2
 
 
 def digits_split():
@@ -39,10 +41,11 @@ def digits_split():
     return X_train, X_test, y_train, y_test
 
 
-def run_nnlite(data, seed, epochs):
+def run_nnlite(data, seed, epochs, normalized=False):
     X_train, X_test, y_train, y_test = data
+    middle = [BatchNorm(HIDDEN, dtype=np.float32), ReLU(), Dropout(DROPOUT, seed=seed)] if normalized else [ReLU()]
     model = Sequential([
-        Dense(64, HIDDEN, seed=seed, dtype=np.float32), ReLU(), Dense(HIDDEN, 10, seed=seed + 100, dtype=np.float32),
+        Dense(64, HIDDEN, seed=seed, dtype=np.float32), *middle, Dense(HIDDEN, 10, seed=seed + 100, dtype=np.float32),
     ])
     start = time.perf_counter()
     model.fit(X_train, y_train, loss="softmax_cross_entropy", optimizer=Adam(LR), epochs=epochs,
@@ -51,14 +54,16 @@ def run_nnlite(data, seed, epochs):
     return elapsed / epochs, model.evaluate(X_test, y_test)["accuracy"]
 
 
-def run_torch(data, seed, epochs, threads):
+def run_torch(data, seed, epochs, threads, normalized=False):
     import torch
 
     torch.set_num_threads(threads)
     X_train, X_test, y_train, y_test = (torch.from_numpy(np.ascontiguousarray(a)) for a in data)
     y_train = y_train.long()
     torch.manual_seed(seed)
-    model = torch.nn.Sequential(torch.nn.Linear(64, HIDDEN), torch.nn.ReLU(), torch.nn.Linear(HIDDEN, 10))
+    nn = torch.nn
+    middle = [nn.BatchNorm1d(HIDDEN), nn.ReLU(), nn.Dropout(DROPOUT)] if normalized else [nn.ReLU()]
+    model = nn.Sequential(nn.Linear(64, HIDDEN), *middle, nn.Linear(HIDDEN, 10))
     optimizer = torch.optim.Adam(model.parameters(), lr=LR)
     loss_fn = torch.nn.CrossEntropyLoss()
     generator = torch.Generator().manual_seed(seed)
@@ -72,6 +77,7 @@ def run_torch(data, seed, epochs, threads):
             loss_fn(model(X_train[batch]), y_train[batch]).backward()
             optimizer.step()
     elapsed = time.perf_counter() - start
+    model.eval()
     with torch.no_grad():
         accuracy = float((model(X_test).argmax(dim=1) == y_test).float().mean())
     return elapsed / epochs, accuracy
@@ -114,12 +120,18 @@ def main(argv=None):
     try:
         import torch  # noqa: F401
 
+        has_torch = True
         for threads in args.torch_threads:
             runners.append((f"pytorch ({threads} thread{'s' if threads > 1 else ''})",
                             lambda seed, t=threads: run_torch(data, seed, args.epochs, t)))
     except ImportError:
+        has_torch = False
         print("PyTorch not installed: skipped")
     runners.append(("scikit-learn MLPClassifier", lambda seed: run_sklearn(data, seed, args.epochs)))
+    runners.append(("nnlite +BN+dropout", lambda seed: run_nnlite(data, seed, args.epochs, normalized=True)))
+    if has_torch:
+        runners.append(("pytorch +BN+dropout (1 thread)",
+                        lambda seed: run_torch(data, seed, args.epochs, 1, normalized=True)))
 
     results = {}
     for name, run in runners:
@@ -130,12 +142,16 @@ def main(argv=None):
     reference = results.get("pytorch (1 thread)", {}).get("epoch_ms")
     print(f"digits, 64-{HIDDEN}-10 ReLU MLP, Adam lr {LR:g}, batch {BATCH}, float32, {args.epochs} epochs, "
           f"seeds {args.seeds}; {len(data[0])} train / {len(data[1])} test samples")
-    print(f"{'framework':28s} {'epoch ms':>9s} {'vs torch-1':>10s} {'vs nnlite':>9s}  test accuracy per seed (median)")
+    print(f"{'framework':30s} {'epoch ms':>9s} {'vs torch-1':>10s} {'vs nnlite':>9s}  test accuracy per seed (median)"
+          f"\n(+BN+dropout rows: 64-{HIDDEN}-BatchNorm-ReLU-Dropout({DROPOUT})-10, 'vs torch-1' against the same "
+          f"network in PyTorch)")
     for name, r in results.items():
-        ratio = f"{r['epoch_ms'] / reference:.2f}x" if reference else "-"
-        vs_nnlite = f"{r['epoch_ms'] / results['nnlite']['epoch_ms']:.2f}x"
+        baseline = results.get("pytorch +BN+dropout (1 thread)", {}).get("epoch_ms") if "BN" in name else reference
+        ratio = f"{r['epoch_ms'] / baseline:.2f}x" if baseline else "-"
+        own = results["nnlite +BN+dropout" if "BN" in name else "nnlite"]["epoch_ms"]
+        vs_nnlite = f"{r['epoch_ms'] / own:.2f}x"
         accs = " ".join(f"{a:.4f}" for a in r["accuracy"])
-        print(f"{name:28s} {r['epoch_ms']:9.2f} {ratio:>10s} {vs_nnlite:>9s}  {accs} ({np.median(r['accuracy']):.4f})")
+        print(f"{name:30s} {r['epoch_ms']:9.2f} {ratio:>10s} {vs_nnlite:>9s}  {accs} ({np.median(r['accuracy']):.4f})")
     spiral = spiral_check()
     print(f"spiral (3 classes x 100, 2-64-64-3 ReLU, Adam 0.02, full batch, 600 epochs): "
           f"training accuracy {spiral:.4f}")

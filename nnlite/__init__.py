@@ -4,7 +4,18 @@ See DESIGN.md (shared) for the public contract; the names re-exported here
 are the public API.
 """
 
-from . import activations, datasets, experiments, information, layers, losses, optimizers, plotting
+from . import (
+    activations,
+    callbacks,
+    datasets,
+    experiments,
+    information,
+    layers,
+    losses,
+    optimizers,
+    plotting,
+    schedules,
+)
 from .activations import (
     CELU,
     ELU,
@@ -32,9 +43,10 @@ from .activations import (
     Tanh,
 )
 from .bench import bench
+from .callbacks import EarlyStopping, ModelCheckpoint
 from .explain import explain
 from .gradcheck import GradCheckError, GradCheckResult, gradcheck
-from .layers import Dense, Layer
+from .layers import BatchNorm, Dense, Dropout, Layer, LayerNorm
 from .losses import (
     BinaryCrossEntropy,
     CategoricalCrossEntropy,
@@ -44,7 +56,7 @@ from .losses import (
 )
 from .network import History, Sequential
 from .neuron import NeuronHistory, OneNeuron
-from .optimizers import SGD, Adam
+from .optimizers import SGD, AdaGrad, Adam, AdamW, RMSProp
 
 __version__ = "0.1.0"
 
@@ -57,4 +69,6 @@ __all__ = [
     "datasets", "layers", "losses", "optimizers", "Layer", "Dense", "Sequential", "History",
     "MeanSquaredError", "MeanAbsoluteError", "BinaryCrossEntropy", "CategoricalCrossEntropy",
     "SoftmaxCrossEntropy", "SGD", "Adam",
+    "Dropout", "BatchNorm", "LayerNorm", "AdamW", "RMSProp", "AdaGrad",
+    "schedules", "callbacks", "EarlyStopping", "ModelCheckpoint",
 ]

@@ -18,7 +18,7 @@ import numpy as np
 from ._arrays import as_float_array, check_dvalues
 from ._config import ConfigError, captured_config, is_builtin, qualified_name, uses_capture
 
-__all__ = ["Layer", "Dense", "get", "WEIGHT_INITS"]
+__all__ = ["Layer", "Dense", "Dropout", "BatchNorm", "LayerNorm", "get", "WEIGHT_INITS"]
 
 # Every Layer subclass by "module.QualName". Keys never clash: the same key again is the same
 # class redefined (a notebook cell run twice), which replaces the old definition.
@@ -85,6 +85,36 @@ class Layer:
         with the file's arrays before building anything, so a damaged or hostile file
         cannot make it allocate more than the file holds."""
         return None
+
+    # Training mode: the network sets _network_training (fit: True, predict/evaluate: False);
+    # a value the user assigns to `training` wins over it until reset with `training = None`.
+    _network_training: bool = True
+    _user_training: bool | None = None
+
+    @property
+    def training(self) -> bool:
+        """True: training behaviour (Dropout drops, BatchNorm uses batch statistics); False: inference."""
+        return self._network_training if self._user_training is None else self._user_training
+
+    @training.setter
+    def training(self, value: bool | None) -> None:
+        if value is not None and not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"{type(self).__name__}.training must be True, False or None (follow the network)")
+        self._user_training = None if value is None else bool(value)
+
+    def set_state(self, state: Mapping[str, np.ndarray]) -> None:
+        """Copy saved `state` arrays into this layer's (same keys, shapes and dtypes)."""
+        own = self.state
+        if set(state) != set(own):
+            raise ValueError(f"{type(self).__name__} state has keys {sorted(own)}, got {sorted(state)}")
+        for key, target in own.items():
+            value = np.asarray(state[key])
+            if value.shape != target.shape or value.dtype != target.dtype:
+                raise ValueError(
+                    f"{type(self).__name__} state {key!r} is {target.dtype}{target.shape}, "
+                    f"got {value.dtype}{value.shape}"
+                )
+            target[...] = value
 
     __call__ = forward
 
@@ -214,6 +244,7 @@ class Dense(Layer):
         return buf
 
     def forward(self, inputs: np.ndarray) -> np.ndarray:
+        """output = inputs @ weights + biases; stores `inputs` and `output`."""
         inputs = as_float_array(inputs, "Dense.forward inputs")
         if inputs.ndim != 2 or inputs.shape[1] != self.n_inputs:
             raise ValueError(
@@ -228,6 +259,8 @@ class Dense(Layer):
         return out
 
     def backward(self, dvalues: np.ndarray) -> np.ndarray | None:
+        """Fill dweights and dbiases (penalties included) and return dinputs = dvalues @ weights.T
+        (None when `compute_dinputs` is off, as fit sets it for the first layer)."""
         dvalues = check_dvalues(self, dvalues)
         np.matmul(self.inputs.T, dvalues, out=self.dweights)
         np.add.reduce(dvalues, axis=0, keepdims=True, out=self.dbiases)  # np.sum's wrapper costs more at n = 32
@@ -262,3 +295,270 @@ class Dense(Layer):
             "n_inputs": self.n_inputs, "n_neurons": self.n_neurons, "weight_init": self.weight_init,
             "l1": self.l1, "l2": self.l2, "dtype": self.dtype.name,
         }
+
+
+def _check_dtype(owner: str, dtype: Any) -> np.dtype:
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"{owner} dtype must be a float dtype (float32 or float64), got {dtype}")
+    return dtype
+
+
+def _check_features(owner: str, n_features: Any) -> int:
+    if isinstance(n_features, bool) or not isinstance(n_features, (int, np.integer)) or n_features < 1:
+        raise ValueError(f"{owner} n_features must be a positive integer, got {n_features!r}")
+    return int(n_features)
+
+
+def _check_eps(owner: str, eps: Any) -> float:
+    eps = float(eps)
+    if not (eps > 0 and np.isfinite(eps)):
+        raise ValueError(f"{owner} eps must be a finite number > 0, got {eps}")
+    return eps
+
+
+def _normalize(x: np.ndarray, axis: int, eps: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(x_hat, inv_std, mean, var) with x_hat = (x - mean) / sqrt(var + eps) along `axis` (biased var).
+
+    Data beyond about 1e150 would overflow the squares: those features are
+    normalised from x / max|x| instead, which gives the same x_hat (var is
+    then inf if it exceeds the float range).
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean = np.mean(x, axis=axis, keepdims=True)
+        centered = x - mean
+        var = np.mean(np.square(centered), axis=axis, keepdims=True)
+    if not np.isfinite(var).all():
+        scale = np.max(np.abs(x), axis=axis, keepdims=True)
+        scale[scale == 0] = 1
+        z = x / scale
+        mean_z = np.mean(z, axis=axis, keepdims=True)
+        centered = z - mean_z
+        std_z = np.sqrt(np.mean(np.square(centered), axis=axis, keepdims=True))
+        inv_z = 1 / np.hypot(std_z, np.sqrt(eps) / scale)  # scale / sqrt(var + eps), without squaring x
+        with np.errstate(over="ignore"):
+            mean, var = mean_z * scale, np.square(std_z * scale)
+        return centered * inv_z, inv_z / scale, mean, var
+    inv = 1 / np.sqrt(var + eps)
+    return centered * inv, inv, mean, var
+
+
+def _normalize_backward(dxhat: np.ndarray, xhat: np.ndarray, inv: np.ndarray, axis: int) -> np.ndarray:
+    """dL/dx for x_hat = (x - mean(x)) / sqrt(var(x) + eps) along `axis`, given dL/dx_hat:
+
+    dx = inv / n * (n dxhat - sum(dxhat) - xhat sum(dxhat xhat)),  sums over `axis`
+    (the full backward: mean and variance both depend on x).
+    """
+    mean_d = np.mean(dxhat, axis=axis, keepdims=True)
+    mean_dx = np.mean(dxhat * xhat, axis=axis, keepdims=True)
+    return (dxhat - mean_d - xhat * mean_dx) * inv
+
+
+class Dropout(Layer):
+    """Inverted dropout (Srivastava et al., 2014).
+
+    training:   mask_i = [u_i >= rate] / (1 - rate), u_i ~ U[0, 1)
+                output = inputs * mask;   dinputs = dvalues * mask
+    inference:  output = inputs;          dinputs = dvalues
+
+    The mask is drawn from the layer's own Generator (`seed` or `rng`), in the
+    inputs' dtype, so runs are reproducible and nothing else's randomness
+    moves. Its generator state is the layer's `state` ("rng_state"), so a
+    checkpoint resumes the same masks.
+    """
+
+    def __init__(self, rate: float, *, seed: int | None = None, rng: np.random.Generator | None = None):
+        rate_value = float(rate)
+        if not 0 <= rate_value < 1:
+            raise ValueError(f"Dropout rate must be in [0, 1), got {rate!r}")
+        if seed is not None and rng is not None:
+            raise ValueError("Dropout takes seed or rng, not both")
+        if rng is not None and not isinstance(rng, np.random.Generator):
+            raise TypeError(f"Dropout rng must be a numpy.random.Generator, got {type(rng).__name__}")
+        self.rate, self.seed = rate_value, seed
+        self._rng = rng if rng is not None else np.random.default_rng(seed)
+        if not isinstance(self._rng.bit_generator, np.random.PCG64):
+            raise TypeError("Dropout rng must use PCG64 (np.random.default_rng): checkpoints store its state")
+        self.mask: np.ndarray | None = None
+
+    params: Mapping[str, np.ndarray] = {}
+    grads: Mapping[str, np.ndarray] = {}
+
+    def forward(self, inputs: np.ndarray) -> np.ndarray:
+        """inputs * mask in training (a fresh mask per call), inputs unchanged in inference."""
+        inputs = as_float_array(inputs, "Dropout.forward inputs")
+        self.inputs = inputs
+        if not self.training or self.rate == 0:
+            self.mask = None
+            self.output = inputs
+            return inputs
+        keep = self._rng.random(inputs.shape, dtype=inputs.dtype) >= self.rate
+        self.mask = np.multiply(keep, 1 / (1 - self.rate), dtype=inputs.dtype)
+        self.output = inputs * self.mask
+        return self.output
+
+    def backward(self, dvalues: np.ndarray) -> np.ndarray:
+        """dinputs = dvalues * mask (the mask of the last forward), or dvalues in inference."""
+        dvalues = check_dvalues(self, dvalues)
+        self.dinputs = dvalues if self.mask is None else dvalues * self.mask
+        return self.dinputs
+
+    @property
+    def state(self) -> dict[str, np.ndarray]:
+        """{"rng_state": uint64[6]}: the PCG64 state (state and increment as high/low words, has_uint32, uinteger)."""
+        st = self._rng.bit_generator.state
+        words = [st["state"]["state"] >> 64, st["state"]["state"] & _LOW64, st["state"]["inc"] >> 64,
+                 st["state"]["inc"] & _LOW64, st["has_uint32"], st["uinteger"]]
+        return {"rng_state": np.array(words, dtype=np.uint64)}
+
+    def set_state(self, state: Mapping[str, np.ndarray]) -> None:
+        words = np.asarray(state.get("rng_state")) if set(state) == {"rng_state"} else None
+        if words is None or words.shape != (6,) or words.dtype != np.uint64:
+            raise ValueError(f"Dropout state must be {{'rng_state': uint64[6]}}, got {dict(state)!r}")
+        hi, lo, inc_hi, inc_lo, has_uint32, uinteger = (int(w) for w in words)
+        self._rng.bit_generator.state = {
+            "bit_generator": "PCG64", "state": {"state": (hi << 64) | lo, "inc": (inc_hi << 64) | inc_lo},
+            "has_uint32": has_uint32, "uinteger": uinteger,
+        }
+
+    def get_config(self) -> dict[str, Any]:
+        return {"rate": self.rate, "seed": self.seed}
+
+
+_LOW64 = (1 << 64) - 1
+
+
+class BatchNorm(Layer):
+    """Batch normalisation over the samples (Ioffe & Szegedy, 2015), inputs (n, n_features).
+
+    training:   mu, var = mean and biased variance of the batch per feature
+                x_hat = (x - mu) / sqrt(var + eps);   output = gamma x_hat + beta
+                running_mean <- momentum running_mean + (1 - momentum) mu
+                running_var  <- momentum running_var + (1 - momentum) var n / (n - 1)
+    backward:   dgamma = sum(dvalues x_hat);  dbeta = sum(dvalues);  dx_hat = dvalues gamma
+                dinputs = (dx_hat - mean(dx_hat) - x_hat mean(dx_hat x_hat)) / sqrt(var + eps)
+                (the full backward: mu and var depend on every sample)
+    inference:  x_hat = (x - running_mean) / sqrt(running_var + eps);  dinputs = dvalues gamma / sqrt(...)
+
+    `momentum` follows Keras (0.9 keeps 90% of the old running value;
+    PyTorch's momentum=0.1 is the same thing), the unbiased running variance
+    follows PyTorch. `running_mean`/`running_var` are the layer's `state`.
+    """
+
+    def __init__(self, n_features: int, momentum: float = 0.9, eps: float = 1e-5, *, dtype: Any = np.float64):
+        self.n_features = _check_features("BatchNorm", n_features)
+        self.momentum = float(momentum)
+        if not 0 <= self.momentum < 1:
+            raise ValueError(f"BatchNorm momentum must be in [0, 1), got {momentum!r}")
+        self.eps = _check_eps("BatchNorm", eps)
+        self.dtype = _check_dtype("BatchNorm", dtype)
+        self.gamma = np.ones(self.n_features, self.dtype)
+        self.beta = np.zeros(self.n_features, self.dtype)
+        self.dgamma, self.dbeta = np.zeros_like(self.gamma), np.zeros_like(self.beta)
+        self.running_mean = np.zeros(self.n_features, self.dtype)
+        self.running_var = np.ones(self.n_features, self.dtype)
+        self._xhat = self._inv = None
+
+    @property
+    def params(self) -> dict[str, np.ndarray]:
+        return {"gamma": self.gamma, "beta": self.beta}
+
+    @property
+    def grads(self) -> dict[str, np.ndarray]:
+        return {"gamma": self.dgamma, "beta": self.dbeta}
+
+    @property
+    def state(self) -> dict[str, np.ndarray]:
+        return {"running_mean": self.running_mean, "running_var": self.running_var}
+
+    def forward(self, inputs: np.ndarray) -> np.ndarray:
+        """gamma x_hat + beta: batch statistics in training (updating the running ones), running ones in inference."""
+        inputs = as_float_array(inputs, "BatchNorm.forward inputs")
+        if inputs.ndim != 2 or inputs.shape[1] != self.n_features or len(inputs) == 0:
+            raise ValueError(
+                f"BatchNorm({self.n_features}).forward expects inputs of shape (n_samples >= 1, {self.n_features}); "
+                f"got {inputs.shape}"
+            )
+        self.inputs = inputs
+        dtype = np.result_type(inputs, self.gamma)
+        if self.training:
+            xhat, inv, mean, var = _normalize(inputs, 0, self.eps)
+            n, m = len(inputs), self.momentum
+            with np.errstate(over="ignore"):
+                self.running_mean *= m
+                self.running_mean += (1 - m) * mean[0]
+                self.running_var *= m
+                self.running_var += (1 - m) * (n / max(n - 1, 1)) * var[0]
+        else:
+            inv = (1 / np.sqrt(self.running_var + self.eps)).astype(dtype, copy=False)
+            xhat = (inputs - self.running_mean) * inv
+        self._xhat, self._inv, self._batch_stats = xhat.astype(dtype, copy=False), inv, self.training
+        self.output = self._xhat * self.gamma + self.beta
+        return self.output
+
+    def backward(self, dvalues: np.ndarray) -> np.ndarray:
+        """Fill dgamma, dbeta; return dinputs (the full backward through the batch statistics in training)."""
+        dvalues = check_dvalues(self, dvalues)
+        np.add.reduce(dvalues * self._xhat, axis=0, out=self.dgamma)
+        np.add.reduce(dvalues, axis=0, out=self.dbeta)
+        dxhat = dvalues * self.gamma
+        if self._batch_stats:
+            self.dinputs = _normalize_backward(dxhat, self._xhat, self._inv, 0)
+        else:
+            self.dinputs = dxhat * self._inv
+        return self.dinputs
+
+    def get_config(self) -> dict[str, Any]:
+        return {"n_features": self.n_features, "momentum": self.momentum, "eps": self.eps, "dtype": self.dtype.name}
+
+
+class LayerNorm(Layer):
+    """Layer normalisation over the last axis (Ba, Kiros & Hinton, 2016); the same in training and inference.
+
+    forward:   mu, var = mean and biased variance of each sample's n_features values
+               x_hat = (x - mu) / sqrt(var + eps);   output = gamma x_hat + beta
+    backward:  dgamma = sum over samples of dvalues x_hat;  dbeta = sum of dvalues;  dx_hat = dvalues gamma
+               dinputs = (dx_hat - mean(dx_hat) - x_hat mean(dx_hat x_hat)) / sqrt(var + eps)   (means per sample)
+    """
+
+    def __init__(self, n_features: int, eps: float = 1e-5, *, dtype: Any = np.float64):
+        self.n_features = _check_features("LayerNorm", n_features)
+        self.eps = _check_eps("LayerNorm", eps)
+        self.dtype = _check_dtype("LayerNorm", dtype)
+        self.gamma = np.ones(self.n_features, self.dtype)
+        self.beta = np.zeros(self.n_features, self.dtype)
+        self.dgamma, self.dbeta = np.zeros_like(self.gamma), np.zeros_like(self.beta)
+        self._xhat = self._inv = None
+
+    @property
+    def params(self) -> dict[str, np.ndarray]:
+        return {"gamma": self.gamma, "beta": self.beta}
+
+    @property
+    def grads(self) -> dict[str, np.ndarray]:
+        return {"gamma": self.dgamma, "beta": self.dbeta}
+
+    def forward(self, inputs: np.ndarray) -> np.ndarray:
+        """gamma x_hat + beta with each sample normalised over its last axis."""
+        inputs = as_float_array(inputs, "LayerNorm.forward inputs")
+        if inputs.ndim < 1 or inputs.shape[-1] != self.n_features:
+            raise ValueError(
+                f"LayerNorm({self.n_features}).forward expects inputs whose last axis has {self.n_features} "
+                f"entries; got {inputs.shape}"
+            )
+        self.inputs = inputs
+        xhat, self._inv, _, _ = _normalize(inputs, -1, self.eps)
+        self._xhat = xhat.astype(np.result_type(inputs, self.gamma), copy=False)
+        self.output = self._xhat * self.gamma + self.beta
+        return self.output
+
+    def backward(self, dvalues: np.ndarray) -> np.ndarray:
+        """Fill dgamma, dbeta; return dinputs through each sample's mean and variance."""
+        dvalues = check_dvalues(self, dvalues)
+        np.add.reduce((dvalues * self._xhat).reshape(-1, self.n_features), axis=0, out=self.dgamma)
+        np.add.reduce(dvalues.reshape(-1, self.n_features), axis=0, out=self.dbeta)
+        self.dinputs = _normalize_backward(dvalues * self.gamma, self._xhat, self._inv, -1)
+        return self.dinputs
+
+    def get_config(self) -> dict[str, Any]:
+        return {"n_features": self.n_features, "eps": self.eps, "dtype": self.dtype.name}

@@ -6,20 +6,22 @@
     model.save("digits.npz"); Sequential.load("digits.npz")
 
 The training loop is kept lean because at small batch sizes the per-batch
-Python overhead, not the arithmetic, decides the speed: the data are
-shuffled once per epoch into a preallocated buffer (batches are then views,
-not copies), Dense layers write into buffers kept per batch shape, the
-optimizer updates parameters in place from slots looked up once, and labels
-are validated once per `fit`, not per batch.
+Python overhead, not the arithmetic, decides the speed: each batch is
+gathered from the data through a shuffled index (no copy of the data set),
+Dense layers write into buffers kept per batch shape, the optimizer updates
+parameters in place from slots looked up once, data and labels are
+validated once per `fit`, and callbacks cost nothing per batch unless one
+asks for batch ends.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +38,7 @@ __all__ = ["Sequential", "History", "WithLoss"]
 
 _ARCH_KEY = "__nnlite__"
 _STATE_PREFIX = "state."
+_OPT_PREFIX = "optimizer/"  # parameter and state keys never contain "/"
 
 
 @dataclass
@@ -45,7 +48,8 @@ class History:
     `loss` is the mean training loss over the epoch's batches plus the
     regularization penalty at the epoch's end; `accuracy` the fraction of
     training predictions that were right during the epoch (both as Keras
-    reports them). `val_*` are measured after the epoch. With
+    reports them). `val_*` are measured after the epoch, in inference mode.
+    `learning_rate` is the optimizer's (schedule's) rate during the epoch. With
     `fit(..., diagnostics=True)` also, keyed by layer label such as "0.dense"
     or "1.relu": `grad_norm` (mean over the epoch's batches of the L2 norm of
     the layer's gradients), and for activation layers `activation_mean`,
@@ -58,6 +62,7 @@ class History:
     val_loss: list[float] = field(default_factory=list)
     val_accuracy: list[float | None] = field(default_factory=list)
     epoch_time: list[float] = field(default_factory=list)
+    learning_rate: list[float] = field(default_factory=list)
     grad_norm: dict[str, list[float]] = field(default_factory=dict)
     activation_mean: dict[str, list[float]] = field(default_factory=dict)
     activation_std: dict[str, list[float]] = field(default_factory=dict)
@@ -102,6 +107,62 @@ class WithLoss:
 
 def _label(index: int, layer: Any) -> str:
     return f"{index}.{layer.name.lower()}"
+
+
+def _check_count(owner: str, what: str, value: Any, low: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise ValueError(f"{owner}: {what} must be an integer >= {low}, got {value!r}")
+
+
+def _all_finite(a: np.ndarray) -> bool:
+    """True when no entry is NaN or infinite; min and max see both (NaN propagates) without a mask of a's size."""
+    return a.size == 0 or (math.isfinite(a.min()) and math.isfinite(a.max()))
+
+
+def _finite_targets(y: Any, what: str) -> Any:
+    """y unchanged, after refusing NaN or infinite float targets (a data error, not divergence)."""
+    arr = np.asarray(y)
+    if arr.dtype.kind == "f" and not _all_finite(arr):
+        bad = np.argwhere(~np.isfinite(arr))[0]
+        raise ValueError(
+            f"{what} contains NaN or infinite values (first at index {tuple(int(i) for i in bad)}): "
+            f"labels and targets must be finite"
+        )
+    return y
+
+
+_EPOCH_FIELDS = ("loss", "accuracy", "val_loss", "val_accuracy", "learning_rate")
+
+
+def _last_logs(history: History) -> dict[str, Any]:
+    """The last epoch's entries of History, by field name (what callbacks and schedules see)."""
+    return {name: getattr(history, name)[-1] for name in _EPOCH_FIELDS if getattr(history, name)}
+
+
+class _Hooks:
+    """The callbacks' methods, looked up once: a missing hook costs nothing in the loop."""
+
+    def __init__(self, callbacks: Sequence[Any], model: Sequential, optimizer: _optimizers.Optimizer):
+        if isinstance(callbacks, (str, bytes)) or not isinstance(callbacks, Sequence):
+            raise TypeError(f"fit: callbacks must be a list of callback objects, got {type(callbacks).__name__}")
+        hooks = ("on_epoch_end", "on_batch_end", "on_train_end")
+        for i, cb in enumerate(callbacks):
+            if not any(callable(getattr(cb, name, None)) for name in hooks):
+                raise TypeError(f"fit: callbacks[{i}] ({type(cb).__name__}) defines none of {', '.join(hooks)}")
+            if callable(getattr(cb, "set_context", None)):
+                cb.set_context(model, optimizer)
+        self._methods = {name: [getattr(cb, name) for cb in callbacks if callable(getattr(cb, name, None))]
+                         for name in hooks}
+        batch = self._methods["on_batch_end"]
+        self.on_batch_end = None if not batch else (lambda i, logs: [fn(i, logs) for fn in batch])
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any]) -> None:
+        for fn in self._methods["on_epoch_end"]:
+            fn(epoch, logs)
+
+    def on_train_end(self, logs: dict[str, Any]) -> None:
+        for fn in self._methods["on_train_end"]:
+            fn(logs)
 
 
 class Sequential:
@@ -182,11 +243,17 @@ class Sequential:
         return WithLoss(self, loss)
 
     def predict(self, X: np.ndarray, batch_size: int | None = None) -> np.ndarray:
-        """The last layer's output for `X`, computed `batch_size` samples at a time (all at once by default)."""
-        X = as_float_array(X, "Sequential.predict X")
-        if batch_size is None or batch_size >= len(X):
-            return self.forward(X)
-        return np.concatenate([self.forward(X[i:i + batch_size]) for i in range(0, len(X), batch_size)])
+        """The last layer's output for `X` in inference mode, `batch_size` samples at a time (all at once by default).
+
+        Float data must have the parameters' dtype, as in `fit` (no silent casts); integer data are converted.
+        """
+        X = self._inputs(X, "Sequential.predict X", allow_empty=True)
+        if batch_size is not None:
+            _check_count("predict", "batch_size", batch_size, 1)
+        with self._mode(training=False):
+            if batch_size is None or batch_size >= len(X):
+                return self.forward(X)
+            return np.concatenate([self.forward(X[i:i + batch_size]) for i in range(0, len(X), batch_size)])
 
     def _loss(self, loss: str | _losses.Loss | None) -> _losses.Loss:
         if loss is not None:
@@ -196,24 +263,39 @@ class Sequential:
         return self.loss
 
     def evaluate(self, X: np.ndarray, y: np.ndarray, loss: str | _losses.Loss | None = None) -> dict[str, float | None]:
-        """{"loss": mean loss + penalties, "accuracy": fraction right (None for regression losses)}.
+        """{"loss": mean loss + penalties, "accuracy": fraction right (None for regression losses)}, in inference mode.
 
         `loss` defaults to the one the model was fit (or saved) with; labels
-        as class indices or one-hot rows.
+        as class indices or one-hot rows. X follows `predict`'s dtype rule.
         """
         loss = self._loss(loss)
-        X = as_float_array(X, "Sequential.evaluate X")
+        X = self._inputs(X, "Sequential.evaluate X")
         if len(X) != len(y):
             raise ValueError(f"Sequential.evaluate: X has {len(X)} samples but y has {len(y)}")
-        out = self.forward(X)
-        targets = loss.prepare_targets(y, out.shape, out.dtype)
+        with self._mode(training=False):
+            out = self.forward(X)
+        targets = loss.prepare_targets(_finite_targets(y, "Sequential.evaluate y"), out.shape, out.dtype)
         value = loss._forward(out, targets) + self.regularization_loss()
         acc = loss._correct(out, targets) / loss._total(out) if loss.classification else None
         return {"loss": value, "accuracy": acc}
 
+    @contextlib.contextmanager
+    def _mode(self, training: bool) -> Iterator[None]:
+        """Run the layers in training or inference mode (`Layer.training`), then put back the previous mode."""
+        layers = [layer for layer in self.layers if isinstance(layer, _layers.Layer)]
+        previous = [layer._network_training for layer in layers]
+        for layer in layers:
+            layer._network_training = training
+        try:
+            yield
+        finally:
+            for layer, mode in zip(layers, previous):
+                layer._network_training = mode
+
     # ---------------------------------------------------------------- training
 
-    def _training_inputs(self, X: Any, what: str) -> np.ndarray:
+    def _inputs(self, X: Any, what: str, *, allow_empty: bool = False) -> np.ndarray:
+        """X as an array of the network's dtype: float data must already have it, integers are converted."""
         dtype = self.dtype
         raw = np.asarray(X)
         X = as_float_array(X, what)
@@ -224,9 +306,35 @@ class Sequential:
                     f"cast silently; build the layers with dtype=np.{X.dtype} or pass X.astype(np.{dtype})"
                 )
             X = raw.astype(dtype)  # integer or boolean data: take the network's float type
-        if X.ndim < 1 or len(X) == 0:
+        if X.ndim < 1 or (len(X) == 0 and not allow_empty):
             raise ValueError(f"{what} must hold at least one sample; got shape {X.shape}")
-        return np.ascontiguousarray(X)
+        return X
+
+    def _training_inputs(self, X: Any, what: str) -> np.ndarray:
+        X = np.ascontiguousarray(self._inputs(X, what))
+        if not _all_finite(X):
+            bad = np.argwhere(~np.isfinite(X))[0]
+            raise ValueError(
+                f"{what} contains NaN or infinite values (first at index {tuple(int(i) for i in bad)}): "
+                f"that is a data error, not divergence; remove or impute those samples before fit"
+            )
+        return X
+
+    def _training_data(self, X: Any, y: Any, loss: _losses.Loss, validation_data: Any) -> tuple:
+        """Checked (X, y, validation pair or None), all before the first batch."""
+        X = self._training_inputs(X, "fit X")
+        with self._mode(training=False):  # a shape probe must not move BatchNorm statistics or Dropout masks
+            out_shape = (len(X), *self.forward(X[:1]).shape[1:])  # also checks that the layers fit together
+        y = loss.prepare_targets(_finite_targets(y, "fit y"), out_shape, self.output.dtype)
+        val = None
+        if validation_data is not None:
+            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+                raise ValueError("fit: validation_data must be a pair (X_val, y_val)")
+            X_val = self._training_inputs(validation_data[0], "fit validation X")
+            val_shape = (len(X_val), *out_shape[1:])
+            val = (X_val, loss.prepare_targets(_finite_targets(validation_data[1], "fit validation y"),
+                                               val_shape, self.output.dtype))
+        return X, y, val
 
     def fit(
         self,
@@ -242,115 +350,135 @@ class Sequential:
         seed: int | None = None,
         verbose: int = 0,
         diagnostics: bool = False,
+        callbacks: Sequence[Any] | None = None,
     ) -> History:
-        """Train with mini-batches; returns a `History`.
+        """Train with mini-batches in training mode; returns a `History`.
 
-        Each epoch shuffles the samples with a Generator seeded by `seed`,
-        runs forward, loss, backward and one optimizer step per batch of
-        `batch_size`, then measures `validation_data` (a pair X_val, y_val).
-        `verbose=1` prints one line per epoch, `verbose=0` nothing. Training
-        stops with FloatingPointError if the loss becomes NaN or infinite.
-        Float data must have the parameters' dtype (no silent casts);
-        integer data are converted to it.
+        Each epoch visits the samples in an order drawn from a Generator
+        seeded by (`seed`, epoch), the epoch counted over the optimizer's life
+        (`optimizer.epoch`), so fitting 10 epochs and then 10 more with the
+        same optimizer (or one restored by `load(path, optimizer=...)`) is
+        bit-identical to fitting 20. Batches are gathered from the data
+        through that order (no copy of the data set). Per batch: forward,
+        loss, backward, one optimizer step; per epoch: the schedule's
+        learning rate, `validation_data` (a pair X_val, y_val) measured in
+        inference mode, `callbacks` (see `nnlite.callbacks`).
+        `verbose=1` prints one line per epoch, `verbose=0` nothing.
+        Non-finite data are refused before training; training stops with
+        FloatingPointError if the loss becomes NaN or infinite. Float data
+        must have the parameters' dtype (no silent casts); integer data are
+        converted to it.
         """
         loss = _losses.get(loss)
         optimizer = _optimizers.get(optimizer)
-        for what, value, low in (("epochs", epochs, 0), ("batch_size", batch_size, 1)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-                raise ValueError(f"fit: {what} must be an integer >= {low}, got {value!r}")
+        _check_count("fit", "epochs", epochs, 0)
+        _check_count("fit", "batch_size", batch_size, 1)
         if verbose not in (0, 1):
             raise ValueError(f"fit: verbose must be 0 or 1, got {verbose!r}")
-        X = self._training_inputs(X, "fit X")
-        out_shape = (len(X), *self.forward(X[:1]).shape[1:])  # also checks that the layers fit together
-        y = loss.prepare_targets(y, out_shape, self.output.dtype)
-        val = None
-        if validation_data is not None:
-            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-                raise ValueError("fit: validation_data must be a pair (X_val, y_val)")
-            X_val = self._training_inputs(validation_data[0], "fit validation X")
-            val_shape = (len(X_val), *out_shape[1:])
-            val = (X_val, loss.prepare_targets(validation_data[1], val_shape, self.output.dtype))
+        X, y, val = self._training_data(X, y, loss, validation_data)
+        hooks = _Hooks(() if callbacks is None else callbacks, self, optimizer)
 
         self.loss = loss
-        rng = np.random.default_rng(seed)
+        seed = np.random.SeedSequence().entropy if seed is None else seed
         slots = optimizer.prepare(self)
-        layers, reverse = self.layers, self.layers[::-1]
-        n = len(X)
-        X_epoch, y_epoch = (np.empty_like(X), np.empty_like(y)) if shuffle else (X, y)
-        labels = [_label(i, layer) for i, layer in enumerate(layers)]
-        grad_layers = [(label, layer) for label, layer in zip(labels, layers) if layer.grads] if diagnostics else []
+        labels = [_label(i, layer) for i, layer in enumerate(self.layers)]
+        grad_layers = [(label, layer) for label, layer in zip(labels, self.layers) if diagnostics and layer.grads]
         # Evenly spaced samples, not random ones: diagnostics must not change the shuffles.
-        probe = X[np.linspace(0, n - 1, min(n, 1024)).astype(np.intp)] if diagnostics else None
+        probe = X[np.linspace(0, len(X) - 1, min(len(X), 1024)).astype(np.intp)] if diagnostics else None
         history = History()
-        for layer in layers:
-            if hasattr(layer, "reuse_buffers"):
-                layer.reuse_buffers = True
-        if hasattr(layers[0], "compute_dinputs"):
-            layers[0].compute_dinputs = False
+        self.stop_training = False
+        self._fast_path(True)
         try:
             # Divergence shows up as a non-finite loss, checked below with a
             # clear message; numpy's overflow warnings on the way would only
             # bury it.
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"), self._mode(True):
                 for epoch in range(1, epochs + 1):
                     start_time = time.perf_counter()
-                    if shuffle:
-                        order = rng.permutation(n)
-                        np.take(X, order, axis=0, out=X_epoch)
-                        np.take(y, order, axis=0, out=y_epoch)
-                    total, correct, seen = 0.0, 0, 0
-                    norms = {label: 0.0 for label, _ in grad_layers}
-                    for batch, start in enumerate(range(0, n, batch_size)):
-                        out = X_epoch[start:start + batch_size]
-                        targets = y_epoch[start:start + batch_size]
-                        for layer in layers:
-                            out = layer.forward(out)
-                        value = loss._forward(out, targets)
-                        if not math.isfinite(value):
-                            raise FloatingPointError(
-                                f"the loss became {value} at epoch {epoch}, batch {batch + 1}: training "
-                                f"diverged. Try a lower learning rate (it is {optimizer.learning_rate:g})"
-                            )
-                        total += value * len(out)
-                        if loss.classification:
-                            correct += loss._correct(out, targets)
-                            seen += loss._total(out)
-                        d = loss.backward()
-                        for layer in reverse:
-                            d = layer.backward(d)
-                        for label, layer in grad_layers:
-                            norms[label] += math.sqrt(sum(float(np.vdot(g, g)) for g in layer.grads.values()))
-                        optimizer.update(slots)
+                    lr = optimizer.epoch_learning_rate
+                    order = np.random.default_rng([seed, optimizer.epoch]).permutation(len(X)) if shuffle else None
+                    total, correct, seen, norms = self._train_epoch(
+                        X, y, order, batch_size, loss, optimizer, slots, grad_layers, hooks.on_batch_end, epoch)
                     self._check_finite_params(epoch, optimizer)
-                    n_batches = -(-n // batch_size)
-                    history.loss.append(total / n + self.regularization_loss())
-                    history.accuracy.append(correct / seen if loss.classification else None)
-                    if val is not None:
-                        scores = self.evaluate(*val, loss=loss)
-                        history.val_loss.append(scores["loss"])
-                        history.val_accuracy.append(scores["accuracy"])
-                    for label in norms:
-                        history.grad_norm.setdefault(label, []).append(norms[label] / n_batches)
+                    logs = self._record_epoch(history, total / len(X), correct / seen if loss.classification else None,
+                                              val, loss, norms, -(-len(X) // batch_size), lr)
                     if diagnostics:
-                        self._record_activations(probe, labels, history)
+                        with self._mode(False):
+                            self._record_activations(probe, labels, history)
                     history.epoch_time.append(time.perf_counter() - start_time)
                     if verbose:
                         print(self._epoch_line(history, epoch, epochs), flush=True)
+                    optimizer.end_epoch(logs)
+                    hooks.on_epoch_end(optimizer.epoch, logs)
+                    if self.stop_training:
+                        break
         finally:
-            for layer in layers:
-                if hasattr(layer, "reuse_buffers"):
-                    layer.reuse_buffers = False
-                    layer._buffers.clear()
-            if hasattr(layers[0], "compute_dinputs"):
-                layers[0].compute_dinputs = True
+            self._fast_path(False)
+        hooks.on_train_end(_last_logs(history))
         return history
+
+    def _fast_path(self, on: bool) -> None:
+        """Buffers reused per batch shape (Dense) and no gradient for the data (first layer) while fit runs."""
+        for layer in self.layers:
+            if hasattr(layer, "reuse_buffers"):
+                layer.reuse_buffers = on
+                if not on:
+                    layer._buffers.clear()
+        if hasattr(self.layers[0], "compute_dinputs"):
+            self.layers[0].compute_dinputs = not on
+
+    def _train_epoch(self, X, y, order, batch_size, loss, optimizer, slots, grad_layers, on_batch_end, epoch):
+        """One pass over the data; returns (summed loss, correct, counted, summed gradient norms per layer)."""
+        layers, reverse = self.layers, self.layers[::-1]
+        total, correct, seen = 0.0, 0, 0
+        norms = {label: 0.0 for label, _ in grad_layers}
+        for batch, start in enumerate(range(0, len(X), batch_size)):
+            if order is None:
+                out, targets = X[start:start + batch_size], y[start:start + batch_size]
+            else:
+                index = order[start:start + batch_size]
+                out, targets = X.take(index, axis=0), y.take(index, axis=0)
+            for layer in layers:
+                out = layer.forward(out)
+            value = loss._forward(out, targets)
+            if not math.isfinite(value):
+                raise FloatingPointError(
+                    f"the loss became {value} at epoch {epoch}, batch {batch + 1}: training diverged. "
+                    f"Try a lower learning rate (it is {optimizer.epoch_learning_rate:g})"
+                )
+            total += value * len(out)
+            if loss.classification:
+                correct += loss._correct(out, targets)
+                seen += loss._total(out)
+            d = loss.backward()
+            for layer in reverse:
+                d = layer.backward(d)
+            for label, layer in grad_layers:
+                norms[label] += math.sqrt(sum(float(np.vdot(g, g)) for g in layer.grads.values()))
+            optimizer.update(slots)
+            if on_batch_end is not None:
+                on_batch_end(batch + 1, {"loss": value, "size": len(out)})
+        return total, correct, seen, norms
+
+    def _record_epoch(self, history, mean_loss, accuracy, val, loss, norms, n_batches, lr) -> dict[str, Any]:
+        """Append the epoch's numbers to `history`; returns them as the callbacks' logs."""
+        history.loss.append(mean_loss + self.regularization_loss())
+        history.accuracy.append(accuracy)
+        history.learning_rate.append(lr)
+        if val is not None:
+            scores = self.evaluate(*val, loss=loss)
+            history.val_loss.append(scores["loss"])
+            history.val_accuracy.append(scores["accuracy"])
+        for label in norms:
+            history.grad_norm.setdefault(label, []).append(norms[label] / n_batches)
+        return _last_logs(history)
 
     def _check_finite_params(self, epoch: int, optimizer: _optimizers.Optimizer) -> None:
         for key, p in self.params.items():
             if not np.all(np.isfinite(p)):
                 raise FloatingPointError(
                     f"parameter {key} became non-finite in epoch {epoch}: training diverged. "
-                    f"Try a lower learning rate (it is {optimizer.learning_rate:g})"
+                    f"Try a lower learning rate (it is {optimizer.epoch_learning_rate:g})"
                 )
 
     def _record_activations(self, probe: np.ndarray, labels: list[str], history: History) -> None:
@@ -380,8 +508,13 @@ class Sequential:
         """Every layer's non-learnable `state` arrays, under keys "state.<index>.<name>"."""
         return {f"{_STATE_PREFIX}{i}.{k}": a for i, layer in enumerate(self.layers) for k, a in layer.state.items()}
 
-    def save(self, path: str | os.PathLike) -> None:
-        """Write the architecture (JSON), every parameter and every `state` array to one .npz file.
+    def save(self, path: str | os.PathLike, optimizer: _optimizers.Optimizer | None = None) -> None:
+        """Write the architecture (JSON), every parameter and every layer's `state` to one .npz file at `path`.
+
+        With `optimizer`, its state for this network (moments, step counts,
+        epoch and schedule position: `optimizer.state_arrays(self)`) is
+        stored too, so that `load(path, optimizer=...)` resumes training
+        bit-identically.
 
         Each layer is recorded by its qualified class name and its
         `get_config()`; a layer whose constructor arguments cannot be
@@ -392,14 +525,23 @@ class Sequential:
         arrays = {_ARCH_KEY: np.array(json.dumps(_architecture.encode(self.layers, self.loss)))}
         arrays.update(self.params)
         arrays.update(self._state_arrays())
+        if optimizer is not None:
+            if not isinstance(optimizer, _optimizers.Optimizer):
+                raise TypeError(f"save: optimizer must be an nnlite Optimizer, got {type(optimizer).__name__}")
+            arrays[f"{_OPT_PREFIX}class"] = np.array(type(optimizer).__name__)
+            arrays.update({f"{_OPT_PREFIX}{k}": a for k, a in optimizer.state_arrays(self).items()})
         for key, value in arrays.items():
             if not isinstance(value, np.ndarray):
                 raise TypeError(f"Sequential.save: {key} must be a numpy array, got {type(value).__name__}")
         _archive.write_atomically(path, arrays)
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> Sequential:
+    def load(cls, path: str | os.PathLike, optimizer: _optimizers.Optimizer | None = None) -> Sequential:
         """Rebuild a network saved by `save`: same layers, bit-identical parameters and state.
+
+        With `optimizer` (of the class that was saved, built with the same
+        settings), the saved optimizer state is loaded into it for the new
+        network, to continue training with `fit(..., optimizer=optimizer)`.
 
         nnlite's own layers load as themselves; a user's class must be
         defined, or importable from the module it was defined in. The file's
@@ -407,12 +549,16 @@ class Sequential:
         is built, so a damaged file gives a ValueError naming the problem.
         """
         path = os.fspath(path)
+        if optimizer is not None and not isinstance(optimizer, _optimizers.Optimizer):
+            raise TypeError(f"load: optimizer must be an nnlite Optimizer, got {type(optimizer).__name__}")
         with _archive.open_archive(path) as archive:
             arch = _architecture.check(path, _read_architecture(archive))
             specs = _architecture.resolve(path, arch)
             _check_saved_shapes(path, specs, archive.members)
             model = cls([spec.build(path) for spec in specs])
             _restore_arrays(path, model, archive)
+            if optimizer is not None:
+                _load_optimizer(path, model, optimizer, archive)
         model.loss = _architecture.rebuild_loss(path, arch.get("loss"))
         return model
 
@@ -444,10 +590,11 @@ def _check_saved_shapes(path: str, specs: list[_architecture.LayerSpec], members
 
 
 def _restore_arrays(path: str, model: Sequential, archive: _archive.Archive) -> None:
-    """Copy the file's arrays into the model's params and state (in place), after checking that
-    the keys, shapes and dtypes are exactly the ones the rebuilt model has."""
+    """Copy the file's arrays into the model's params (in place) and each layer's state (through
+    `set_state`), after checking that the keys, shapes and dtypes are exactly the ones the
+    rebuilt model has. Optimizer arrays are left to `_load_optimizer`."""
     targets = {**model.params, **model._state_arrays()}
-    saved = set(archive.members) - {_ARCH_KEY}
+    saved = {key for key in archive.members if key != _ARCH_KEY and not key.startswith(_OPT_PREFIX)}
     if saved != set(targets):
         raise ValueError(
             f"{path!r}: the saved arrays {sorted(saved)} do not match the architecture's {sorted(targets)}"
@@ -459,5 +606,27 @@ def _restore_arrays(path: str, model: Sequential, archive: _archive.Archive) -> 
                 f"{path!r}: array {key} is {member.dtype}{member.shape}, "
                 f"the architecture needs {target.dtype}{target.shape}"
             )
-    for key, target in targets.items():
+    for key, target in model.params.items():
         target[...] = archive.read(key)
+    for i, layer in enumerate(model.layers):
+        prefix = f"{_STATE_PREFIX}{i}."
+        own = {key[len(prefix):]: archive.read(key) for key in targets if key.startswith(prefix)}
+        if own:
+            try:
+                layer.set_state(own)
+            except ValueError as exc:
+                raise ValueError(f"{path!r}: layer {i}: {exc}") from exc
+
+
+def _load_optimizer(path: str, model: Sequential, optimizer: _optimizers.Optimizer,
+                    archive: _archive.Archive) -> None:
+    saved = {key[len(_OPT_PREFIX):]: archive.read(key) for key in archive.members if key.startswith(_OPT_PREFIX)}
+    if "class" not in saved:
+        raise ValueError(f"{path!r} holds no optimizer state: save it with model.save(path, optimizer=...)")
+    saved_class = str(saved.pop("class")[()])
+    if saved_class != type(optimizer).__name__:
+        raise ValueError(f"{path!r} holds {saved_class} state; it cannot be loaded into {type(optimizer).__name__}")
+    try:
+        optimizer.load_state_arrays(model, saved)
+    except ValueError as exc:
+        raise ValueError(f"{path!r}: {exc}") from exc

@@ -20,6 +20,8 @@ FIGURES = {
     "05_dense_digits.py": ["05_explain.png", "05_training.png"],
     "06_comparing_activations.py": ["06_curves.png", "06_gradient_by_layer.png", "06_units.png"],
     "07_custom_layer.py": ["07_training.png"],
+    "08_dropout_batchnorm.py": ["08_diagnostics.png", "08_histograms.png"],
+    "09_training_tools.py": ["09_training.png"],
 }
 
 
@@ -45,7 +47,7 @@ def run_lesson(tmp_path, monkeypatch):
     return run
 
 
-def test_the_course_lessons_are_in_percent_format():
+def test_the_course_lessons_are_listed_and_in_percent_format():
     assert LESSONS == sorted(FIGURES)
     for name in LESSONS:
         text = (EXAMPLES / name).read_text(encoding="utf-8")
