@@ -87,6 +87,13 @@ def _equal_width_tables(lo: np.ndarray, hi: np.ndarray, n_bins: int, dtype: np.d
     edges = np.where(tiny, k / n_bins * delta[:, None], k * step[:, None]) + lo[:, None]
     edges[:, -1] = hi
     edges = edges.astype(dtype)
+    crowded = ~degenerate & np.any(edges[:, :-1] >= edges[:, 1:], axis=1)
+    if crowded.any():
+        i = int(np.argmax(crowded))
+        raise ValueError(
+            f"the range [{float(lo[i])!r}, {float(hi[i])!r}] is too narrow for {n_bins} distinct {dtype} bin edges "
+            "(np.histogram refuses it too): use fewer bins, binning='fixed_width' or binning='quantile'"
+        )
     rows = len(lo)
     lower = np.empty((rows, n_bins + 2), dtype)
     upper = np.empty((rows, n_bins + 2), dtype)
@@ -95,7 +102,15 @@ def _equal_width_tables(lo: np.ndarray, hi: np.ndarray, n_bins: int, dtype: np.d
     upper[:, :-2], upper[:, -2], upper[:, -1] = edges[:, :-1], closed, np.inf
     lower[degenerate, 1:], upper[degenerate] = np.inf, np.inf
     lower[degenerate, 1] = -np.inf
-    scale = np.where(degenerate, 0, n_bins / np.where(degenerate, 1, delta)).astype(dtype)
+    with np.errstate(over="ignore"):
+        scale = np.where(degenerate, 0, n_bins / np.where(degenerate, 1, delta)).astype(dtype)
+    # n_bins / delta overflows for ranges below about n_bins * 5.6e-309 (float64) or
+    # n_bins * 3e-39 (float32): those groups take np.histogram's own formula instead
+    steep = ~degenerate & ~(np.abs(scale) <= float(np.finfo(dtype).max) / 4)
+    fallback = None
+    if steep.any():
+        scale[steep] = 0
+        fallback = (lo.astype(np.float64), np.where(degenerate, np.inf, delta).astype(np.float64), n_bins)
     # One-sided correction. In units of bins, the formula (x - lo) * scale and the
     # rounded edges are both within `err` of exact, err <= eps n (8 + max|lo, hi| / delta)
     # (twice that for margin). Shrinking scale by 2 err + 2 eps makes the formula's
@@ -106,10 +121,10 @@ def _equal_width_tables(lo: np.ndarray, hi: np.ndarray, n_bins: int, dtype: np.d
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
         err = 2 * eps * n_bins * (8 + np.maximum(np.abs(lo), np.abs(hi)) / delta.astype(np.float64))
     shrink = 2 * err + 2 * eps
-    one_sided = lo.dtype == dtype and not tiny.any() and bool(np.all((err + n_bins * (shrink + eps) < 0.5)
-                                                                    | degenerate))
+    one_sided = (lo.dtype == dtype and fallback is None and not tiny.any()
+                 and bool(np.all((err + n_bins * (shrink + eps) < 0.5) | degenerate)))
     scale_down = (scale * np.where(degenerate, 1, 1 - shrink)).astype(dtype) if one_sided else None
-    return scale, lo.astype(dtype), lower.ravel(), upper.ravel(), scale_down
+    return scale, lo.astype(dtype), lower.ravel(), upper.ravel(), scale_down, fallback
 
 
 def _bin_equal_width(tile, lo, tables, row_offsets, clip, work):
@@ -123,22 +138,32 @@ def _bin_equal_width(tile, lo, tables, row_offsets, clip, work):
     `work` holds two flat scratch arrays of at least a tile (fresh ones per
     tile would cost page faults); idx is a view of the second one.
     """
-    scale, lower, upper, scale_down = tables
+    scale, lower, upper, scale_down, fallback = tables
     several = len(row_offsets) > 1 or row_offsets[0] != 0
     t = work[0][: tile.size].reshape(tile.shape)
     idx = work[1][: tile.size].reshape(tile.shape)
-    np.subtract(tile, lo[:, None], out=t)
     if scale_down is not None and clip is None:
+        np.subtract(tile, lo[:, None], out=t)
         # multiply and truncate to the real bin (0-based) in one pass; tables are read from bin 1 on
         np.multiply(t, scale_down[:, None], out=idx, casting="unsafe")
         if several:
             idx += row_offsets[:, None]
         idx[tile >= upper[1:].take(idx)] += 1
         return idx, 1
-    t *= scale[:, None]
-    if clip is not None:  # values outside an explicit range: keep the cast to intp finite
-        np.clip(t, -1, clip, out=t)
-    np.copyto(idx, t, casting="unsafe")  # truncation, as astype(intp)
+    # values far outside an explicit range overflow to +-inf here; the clip below bounds them
+    with np.errstate(over="ignore", invalid="ignore"):
+        if fallback is None:
+            np.subtract(tile, lo[:, None], out=t)
+            t *= scale[:, None]
+        else:  # np.histogram's (x - lo) / delta * n_bins, in float64: no overflowing scale
+            lo64, delta64, n_bins = fallback
+            t = tile - lo64[:, None]
+            t /= delta64[:, None]
+            t *= n_bins
+        if clip is not None:  # keep the cast to intp finite (fmax/fmin also turn NaN into a bound)
+            np.fmax(t, -1, out=t)
+            np.fmin(t, clip, out=t)
+        np.copyto(idx, t, casting="unsafe")  # truncation, as astype(intp)
     idx += (row_offsets + 1)[:, None]
     above = tile >= upper.take(idx)
     idx -= tile < lower.take(idx)  # both edges of the uncorrected bin
@@ -212,17 +237,49 @@ def _parse_bins(x, bins, binning, range, bin_width):
         lo, hi = _row_min_max(x)
         range = (lo.min(), hi.max())  # in the samples' dtype: np.histogram's own range
     if binning == "fixed_width":
-        # a grid of multiples of bin_width covering the range
-        lo, hi = float(range[0]), float(range[1])
-        first, last = math.floor(lo / bin_width), math.ceil(hi / bin_width)
-        # the divisions round: widen by a bin where the grid would miss the data's ends
-        first -= first * bin_width > lo
-        last += last * bin_width < hi
-        n_bins = max(1, last - first)
-        range = (first * bin_width, (first + n_bins) * bin_width)
+        n_bins = _fixed_width_grid(x.dtype, range, bin_width)[2]
     if n_bins > _MAX_BINS:
         raise ValueError(f"{n_bins} bins is too many (limit {_MAX_BINS}); use a larger bin_width or fewer bins")
     return n_bins, edges, range
+
+
+def _fixed_width_grid(dtype: np.dtype, range, bin_width: float):
+    """(width, first cell, number of cells) of the grid floor(x / bin_width) over `range`, in the samples' dtype.
+
+    Division and floor are monotonic, so every x in [lo, hi] lands in a cell
+    between floor(lo / w) and floor(hi / w) (the ends rounded to the dtype,
+    which can only widen the grid towards values of that dtype).
+    """
+    w = dtype.type(bin_width)
+    if not w > 0:
+        raise ValueError(f"bin_width={bin_width!r} underflows to 0 in {dtype}: use a larger bin_width")
+    with np.errstate(over="ignore"):
+        cells = np.floor(np.array(range, dtype) / w)
+    if not np.all(np.isfinite(cells)):
+        raise ValueError(f"x / bin_width overflows {dtype} for the range {range}: use a larger bin_width")
+    n_cells = float(cells[1]) - float(cells[0]) + 1
+    if n_cells > _MAX_BINS:
+        raise ValueError(f"{n_cells:.3g} bins is too many (limit {_MAX_BINS}); use a larger bin_width or fewer bins")
+    return w, cells[0], int(n_cells)
+
+
+def _bin_fixed_width(tile, grid, range, explicit_range, row_offsets):
+    """Bin 1 + floor(x / w) - first cell of every element (0 the underflow, n_cells + 1 the overflow)."""
+    w, first, n_cells = grid
+    with np.errstate(over="ignore", invalid="ignore"):
+        q = np.floor(tile / w)
+        q -= first
+        if explicit_range:  # values outside the range: keep the cast to intp finite, then drop them below
+            np.fmax(q, -1, out=q)
+            np.fmin(q, n_cells, out=q)
+    idx = q.astype(np.intp)
+    idx += 1
+    if explicit_range:
+        lo, hi = np.float64(range[0]), np.float64(range[1])
+        idx[tile < lo] = 0
+        idx[tile > hi] = n_cells + 1
+    idx += row_offsets[:, None]
+    return idx
 
 
 def _bin_indices(x: np.ndarray, bins, binning: str, range, bin_width, explicit_range: bool):
@@ -242,17 +299,20 @@ def _bin_indices(x: np.ndarray, bins, binning: str, range, bin_width, explicit_r
     work = (np.empty(tile_rows * cols, x.dtype), np.empty(tile_rows * cols, np.intp))
 
     shared = None
-    if edges is None and range is not None:
+    if binning == "fixed_width":
+        grid = _fixed_width_grid(x.dtype, range, bin_width)
+    elif edges is None and range is not None:
         # np.histogram builds the edges in the range's own type (a Python float is float64)
         lo, hi = (np.array([v]) for v in range)
         shared = _equal_width_tables(lo, hi, n_bins, x.dtype)
     # data-derived ranges contain every sample: no clipping needed
-    clip = explicit_range or binning == "fixed_width"
+    clip = explicit_range
 
     for g0 in np.arange(0, rows, group):
         block = x[g0:g0 + group]
         if binning == "per_row" and shared is None and edges is None:
-            scale, lo, lower, upper, scale_down = _equal_width_tables(*_row_min_max(block), n_bins, x.dtype)
+            scale, lo, lower, upper, scale_down, fallback = _equal_width_tables(
+                *_row_min_max(block), n_bins, x.dtype)
         elif binning == "quantile":
             _row_min_max(block)
             qedges = np.quantile(block, np.linspace(0, 1, n_bins + 1), axis=1).T.astype(x.dtype)
@@ -263,11 +323,14 @@ def _bin_indices(x: np.ndarray, bins, binning: str, range, bin_width, explicit_r
             offs = row_offsets[: r1 - r0, None]
             if shared is None and binning == "per_row" and edges is None:
                 rows_tables = (scale[r0:r1], lower[r0 * stride:], upper[r0 * stride:],
-                               None if scale_down is None else scale_down[r0:r1])
+                               None if scale_down is None else scale_down[r0:r1],
+                               None if fallback is None else (fallback[0][r0:r1], fallback[1][r0:r1], n_bins))
             for c0 in np.arange(0, n, cols):
                 tile = block[r0:r1, c0:c0 + cols]
                 base = 0
-                if binning == "quantile":
+                if binning == "fixed_width":
+                    idx = _bin_fixed_width(tile, grid, range, explicit_range, row_offsets[: r1 - r0])
+                elif binning == "quantile":
                     idx = _bin_edges_rows(tile, qedges[r0:r1])
                     idx += offs
                 elif edges is not None:
