@@ -8,7 +8,11 @@ is
 
 For a deterministic T = f(X), I(X;T) = H(T), and for discrete labels
 I(T;Y) = H(T) + H(Y) - H(T,Y). The counts are exactly np.histogram's: bin k
-is [e_k, e_{k+1}) and the last bin also holds its right edge.
+is [e_k, e_{k+1}) and the last bin also holds its right edge (and a range too
+narrow for distinct edges is refused, as np.histogram refuses it). The one
+exception is binning="fixed_width", the grid of the information-plane
+literature: x is in cell floor(x / bin_width), computed in the samples' dtype,
+whatever the other samples are.
 
 A binning-free alternative is the pairwise-distance upper bound of
 Kolchinsky & Tracey (2017), used by Saxe et al. (2018), for T = h(X) + Z with
@@ -397,16 +401,21 @@ def entropy(
     binning:
       "per_row"     `bins` equal bins between each row's min and max;
       "global"      `bins` equal bins between the min and max of the whole array;
-      "fixed_width" bins of width `bin_width` on the grid of its multiples;
+      "fixed_width" x in cell floor(x / bin_width) (k w <= x < (k + 1) w, the
+                    division rounded in the samples' dtype), a grid fixed
+                    before the data, as the information-plane papers bin;
       "quantile"    `bins` equal-mass bins per row (edges at the row's quantiles).
     range=(lo, hi) gives every row `bins` equal bins over [lo, hi] instead
     (values outside are dropped, as np.histogram drops them). `bins` may also
     be a sequence of edges used for every row, e.g. the notebooks' global
     `np.linspace(T.min(), T.max(), 50)` (49 bins).
 
-    The counts are exactly np.histogram's for the same edges (the last bin
-    holds its right edge); a constant row has entropy 0. NaN or infinite
-    samples raise ValueError.
+    Except for "fixed_width" the counts are exactly np.histogram's for the
+    same edges (the last bin holds its right edge), for every finite range,
+    subnormal ones included; a range too narrow for `bins` distinct edges
+    raises ValueError (as np.histogram does); a constant row has entropy 0.
+    With range= and "fixed_width", values outside [lo, hi] are dropped. NaN
+    or infinite samples raise ValueError.
     """
     x, one = _check_samples(samples, "entropy samples")
     base = _check_base(base)

@@ -1,0 +1,144 @@
+"""nnlite.information defects of issue 11 and the KDE speed and memory of issue 15.
+
+References: np.histogram (the binned counts), Python loops with math.floor (the
+fixed-width grid), a plain float64 loop with exact differences and
+logsumexp (the KDE bound), mpmath for the far-apart clusters.
+"""
+
+import math
+from collections import Counter
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nnlite import information
+from nnlite.information import entropy, kde_mutual_information, mutual_information
+
+
+def _h(counts, base=2.0):
+    counts = np.asarray(counts, dtype=np.float64)
+    p = counts[counts > 0] / counts.sum()
+    return float(-np.sum(p * np.log(p)) / np.log(base)) + 0.0
+
+
+def _histogram_or_error(row, bins, range_=None):
+    try:
+        return np.histogram(row, bins, range=range_)[0]
+    except ValueError:
+        return None
+
+
+# ---------------------------------------------------------------- tiny and huge ranges
+
+@settings(max_examples=150, deadline=None)
+@given(
+    log_width=st.floats(-300, 300),
+    offset=st.sampled_from([0.0, 1.0, -3.5, 1e3, 1e7]),
+    bins=st.integers(1, 60),
+    dtype=st.sampled_from([np.float64, np.float32]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_entropy_equals_np_histogram_over_widths_1e_300_to_1e300(log_width, offset, bins, dtype, seed):
+    # the samples must be finite in the dtype: float32 holds widths from 1e-44 to 1e37
+    top = (37 if dtype is np.float32 else 307) - math.log10(abs(offset) + 1)
+    log_width = float(np.clip(log_width, -44 if dtype is np.float32 else -323, top))
+    width = 10.0**log_width
+    rng = np.random.default_rng(seed)
+    row = ((offset + rng.uniform(0, 1, 40)) * width).astype(dtype)
+    row[:3] = row.min(), row.max(), row[5]  # ties
+    lo, hi = float(row.min()), float(row.max())
+    cases = {
+        "per_row": ({}, None),
+        "global": ({"binning": "global"}, None),
+        "range": ({"range": (lo, hi)}, (lo, hi)),
+    }
+    for name, (kwargs, range_) in cases.items():
+        expected = _histogram_or_error(row, bins, range_)
+        if expected is None:  # np.histogram: "too many bins for data range"; nnlite names it too
+            with pytest.raises(ValueError, match="too narrow"):
+                entropy(row, bins, **kwargs)
+            continue
+        got = information._counts(row[None], bins, kwargs.get("binning", "per_row"), range_, None)[0]
+        np.testing.assert_array_equal(got, expected, err_msg=name)
+        assert entropy(row, bins, **kwargs) == pytest.approx(_h(expected), abs=1e-12), name
+
+
+@pytest.mark.parametrize("dtype, width", [(np.float64, 3e-310), (np.float64, 1e-320), (np.float32, 1e-40)])
+def test_subnormal_ranges_in_a_sweep_are_binned_like_np_histogram(dtype, width):
+    # the scale bins / (max - min) overflows here; before the fix: IndexError after numpy warnings
+    rng = np.random.default_rng(1)
+    x = np.stack([rng.uniform(0, 1, 300) * width, rng.standard_normal(300), np.tanh(rng.standard_normal(300))])
+    x = x.astype(dtype)
+    for bins in (1, 2, 5):
+        if any(_histogram_or_error(r, bins) is None for r in x):
+            continue
+        expected = [np.histogram(r, bins)[0] for r in x]
+        np.testing.assert_array_equal(information._counts(x, bins, "per_row", None, None), expected)
+        np.testing.assert_allclose(entropy(x, bins), [_h(c) for c in expected], rtol=0, atol=1e-12)
+    # an explicit range over the tiny row: before the fix 0 bits, silently
+    row = x[0]
+    lo, hi = float(row.min()), float(row.max())
+    expected = np.histogram(row, 2, range=(lo, hi))[0]
+    assert entropy(row, 2, range=(lo, hi)) == pytest.approx(_h(expected), abs=1e-12) and _h(expected) > 0.5
+
+
+def test_values_far_outside_an_explicit_range_are_dropped_without_warnings():
+    x = np.array([1e308, -1e308, 0.5, 0.25, 1.7e308])
+    for range_ in ((0.0, 1.0), (-1e308, 1.0)):
+        expected = np.histogram(x, 4, range=range_)[0]
+        np.testing.assert_array_equal(information._counts(x[None], 4, "per_row", range_, None)[0], expected)
+
+
+# ---------------------------------------------------------------- fixed_width: the grid floor(x / w)
+
+def _grid_entropy(row, width, keep=lambda v: True):
+    cells = Counter(math.floor(float(v) / width) for v in row if keep(v))
+    return _h(list(cells.values()))
+
+
+@pytest.mark.parametrize("width", [0.1, 0.7, 3.0, 1e-300 * 7])
+def test_fixed_width_bins_are_floor_x_over_width(width):
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((4, 500)) * 5 * width / 0.7
+    x[1] = np.round(x[1] / width) * width  # values on the grid lines
+    expected = [_grid_entropy(r, width) for r in x]
+    np.testing.assert_allclose(entropy(x, binning="fixed_width", bin_width=width), expected, rtol=0, atol=1e-12)
+
+
+def test_a_value_s_fixed_width_bin_does_not_depend_on_the_rest_of_the_data():
+    # before: np.histogram over [first, last] with the last bin closed put 2.0 with 1.5 (width 0.5)
+    w = 0.5
+    alone = entropy([1.5, 2.0], binning="fixed_width", bin_width=w)
+    assert alone == pytest.approx(1.0)  # cells 3 and 4
+    assert entropy([1.5, 2.0, 2.2], binning="fixed_width", bin_width=w) == pytest.approx(_h([1, 2]))
+    counts = information._counts(np.array([[0.0, 0.5, 1.0, 1.5, 2.0]]), 50, "fixed_width", None, w)
+    np.testing.assert_array_equal(counts, [[1, 1, 1, 1, 1]])
+
+
+def test_fixed_width_with_a_range_drops_values_outside_it_and_float32_divides_in_float32():
+    x = np.array([-5.0, -0.7, 0.0, 0.69, 0.7, 2.1, 2.2, 1e308, -1e308])
+    got = entropy(x, binning="fixed_width", bin_width=0.7, range=(-0.7, 2.1))
+    assert got == pytest.approx(_grid_entropy(x, 0.7, lambda v: -0.7 <= v <= 2.1), abs=1e-12)
+    x32 = np.random.default_rng(3).uniform(-3, 3, 2000).astype(np.float32)
+    w32 = np.float32(0.3)
+    cells = Counter(int(np.floor(v / w32)) for v in x32)  # the division in float32, one value at a time
+    assert entropy(x32, binning="fixed_width", bin_width=0.3) == pytest.approx(_h(list(cells.values())), abs=1e-12)
+    labels = (x32 > 0).astype(int)
+    joint = Counter((int(np.floor(v / w32)), c) for v, c in zip(x32, labels))
+    expected = _h(list(cells.values())) + _h(np.bincount(labels)) - _h(list(joint.values()))
+    assert mutual_information(x32, labels, binning="fixed_width", bin_width=0.3) == pytest.approx(expected, abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    "x, width, message",
+    [
+        (np.array([1.0, 2.0], np.float32), 1e-50, "underflows"),
+        (np.array([1e300, 1e300]), 1e-10, "overflows"),
+        (np.array([0.0, 1.0]), 1e-9, "too many"),
+    ],
+)
+def test_fixed_width_grids_that_cannot_be_built_are_named(x, width, message):
+    with pytest.raises(ValueError, match=message):
+        entropy(x, binning="fixed_width", bin_width=width)
