@@ -142,3 +142,99 @@ def test_fixed_width_with_a_range_drops_values_outside_it_and_float32_divides_in
 def test_fixed_width_grids_that_cannot_be_built_are_named(x, width, message):
     with pytest.raises(ValueError, match=message):
         entropy(x, binning="fixed_width", bin_width=width)
+
+
+# ---------------------------------------------------------------- the KDE bound
+
+def _kde_loop(h, noise_variance, base=2.0):
+    """Reference: a plain float64 loop over samples, exact differences, logsumexp by hand."""
+    h = np.asarray(h, np.float64).reshape(len(h), -1)
+    n = len(h)
+    total = 0.0
+    for row in h:
+        e = -((row - h) ** 2).sum(axis=1) / (2 * noise_variance)
+        m = e.max()
+        total += m + math.log(np.exp(e - m).sum())
+    return (math.log(n) - total / n) / math.log(base)
+
+
+def test_kde_bound_for_clusters_far_apart_uses_exact_differences():
+    # before: |a|^2 + |b|^2 - 2ab at |a| = 1e8 cancelled, 0.27 bits off
+    rng = np.random.default_rng(7)
+    one = np.concatenate([rng.normal(-1e8, 0.3, 300), rng.normal(1e8, 0.3, 300)])
+    assert kde_mutual_information(one) == pytest.approx(_kde_loop(one, 0.1), abs=1e-10)
+    two = np.column_stack([one, rng.normal(0, 0.3, 600)])  # vectors: unit by unit differences
+    assert kde_mutual_information(two) == pytest.approx(_kde_loop(two, 0.1), abs=1e-10)
+    assert kde_mutual_information(two, chunk_size=7) == pytest.approx(_kde_loop(two, 0.1), abs=1e-10)
+
+
+def test_kde_bound_against_mpmath_on_a_small_sample():
+    mpmath = pytest.importorskip("mpmath")
+    mpmath.mp.dps = 30
+    h = np.concatenate([np.linspace(-1e8, -1e8 + 1, 12), np.linspace(1e8, 1e8 + 0.5, 9)])
+    n = len(h)
+    total = mpmath.fsum(
+        mpmath.log(mpmath.fsum(mpmath.exp(-(mpmath.mpf(a) - mpmath.mpf(b)) ** 2 / (2 * mpmath.mpf("0.1"))) for b in h))
+        for a in h
+    )
+    expected = float((mpmath.log(n) - total / n) / mpmath.log(2))
+    assert kde_mutual_information(h) == pytest.approx(expected, abs=1e-12)
+
+
+@pytest.mark.parametrize("tolerance", [1e-6, 1e-4, 1e-2])
+def test_binned_kde_is_within_its_stated_tolerance_of_the_exact_path(tolerance):
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal(2500)
+    samples = {
+        "tanh": np.tanh(3 * x), "relu": np.maximum(0, 19.9 * x), "two points": np.sign(x),
+        "clustered": np.round(x * 4) / 4, "wide": 15 * x,
+    }
+    for name, t in samples.items():
+        exact = kde_mutual_information(t, method="exact")
+        for base in (2.0, math.e):
+            binned = kde_mutual_information(t, base=base, method="binned", tolerance=tolerance)
+            exact_b = exact * math.log(2) / math.log(base)
+            assert abs(binned - exact_b) <= tolerance, (name, base, binned - exact_b)
+
+
+def test_exact_path_equals_a_plain_loop_and_auto_takes_the_binned_path_for_large_n():
+    t = np.tanh(2 * np.random.default_rng(9).standard_normal(700))
+    assert kde_mutual_information(t, method="exact") == pytest.approx(_kde_loop(t, 0.1), abs=1e-11)
+    big = np.tanh(2 * np.random.default_rng(10).standard_normal(50_000)).astype(np.float32)
+    auto = kde_mutual_information(big)
+    assert auto == kde_mutual_information(big, method="binned")
+    assert 0 < auto < math.log2(50_000)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        ({"chunk_size": 7.5}, TypeError, "chunk_size"),
+        ({"chunk_size": True}, TypeError, "chunk_size"),
+        ({"chunk_size": 0}, ValueError, "chunk_size"),
+        ({"method": "fast"}, ValueError, "method"),
+        ({"tolerance": 0.0}, ValueError, "tolerance"),
+        ({"tolerance": "small"}, TypeError, "tolerance"),
+        ({"noise_variance": "0.1"}, TypeError, "noise_variance"),
+        ({"noise_variance": np.inf}, ValueError, "noise_variance"),
+        ({"base": 1.0}, ValueError, "base"),
+    ],
+)
+def test_kde_bad_arguments_are_named(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        kde_mutual_information(np.linspace(0, 1, 50), **kwargs)
+
+
+def test_binned_kde_refuses_what_it_cannot_do():
+    with pytest.raises(ValueError, match="1-D"):
+        kde_mutual_information(np.ones((50, 2)), method="binned")
+    far = np.array([-1e8, 0.0, 1e8])
+    with pytest.raises(ValueError, match="no grid"):
+        kde_mutual_information(far, method="binned")
+    assert kde_mutual_information(far) == pytest.approx(math.log2(3))  # auto: the exact path
+
+
+@pytest.mark.parametrize("kwargs", [{"bin_width": "0.5", "binning": "fixed_width"}, {"bins": 7.5}])
+def test_entropy_bad_arguments_are_named(kwargs):
+    with pytest.raises((TypeError, ValueError), match="bin"):
+        entropy(np.linspace(0, 1, 50), **kwargs)
