@@ -220,8 +220,14 @@ def _parse_bins(x, bins, binning, range, bin_width):
             raise ValueError("explicit bin edges fix the bins: pass them with binning='global' and without range=")
         if not np.all(np.isfinite(edges)) or np.any(np.diff(edges) < 0):
             raise ValueError("bin edges must be finite and increasing")
-        edges = _closed(edges.astype(np.result_type(edges, x.dtype)))
+        edges = edges.astype(np.result_type(edges, x.dtype))
         n_bins = edges.size - 1
+        if edges.dtype == x.dtype and edges[0] < edges[-1] and np.array_equal(
+                edges, np.linspace(edges[0], edges[-1], edges.size)):
+            # np.linspace edges (the notebooks' global bins) are np.histogram's own equal bins
+            # over that range: bin them by the formula and its correction, not by bisection
+            return n_bins, None, (edges[0], edges[-1])
+        edges = _closed(edges)
     if binning == "fixed_width":
         if bin_width is None:
             raise ValueError("binning='fixed_width' needs a positive finite bin_width=")
@@ -295,6 +301,9 @@ def _bin_indices(x: np.ndarray, bins, binning: str, range, bin_width, explicit_r
     values outside its range).
     """
     n_bins, edges, range = _parse_bins(x, bins, binning, range, bin_width)
+    # equal edges given as a sequence come back as a range: values outside it are dropped
+    explicit_range = explicit_range or (edges is None and range is not None and binning != "fixed_width"
+                                        and not isinstance(bins, (int, np.integer)))
     stride = n_bins + 2
     rows, n = x.shape
     cols = min(n, _TILE)

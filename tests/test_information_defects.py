@@ -238,3 +238,15 @@ def test_binned_kde_refuses_what_it_cannot_do():
 def test_entropy_bad_arguments_are_named(kwargs):
     with pytest.raises((TypeError, ValueError), match="bin"):
         entropy(np.linspace(0, 1, 50), **kwargs)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_linspace_edges_narrower_than_the_data_count_like_np_histogram(dtype):
+    # equal edges given as a sequence take the equal-width path (a speed-up): values outside are dropped
+    rng = np.random.default_rng(11)
+    x = (rng.standard_normal((5, 3000)) * 2).astype(dtype)
+    for edges in (np.linspace(-1.5, 2.5, 50), np.linspace(x.min(), x.max(), 50), np.linspace(-1, 1, 50, dtype=dtype)):
+        on_edges = np.concatenate([edges, np.nextafter(edges, -np.inf), np.nextafter(edges, np.inf)])
+        xe = np.concatenate([x, np.tile(on_edges.astype(dtype), (5, 1))], axis=1)
+        expected = [np.histogram(r, edges)[0] for r in xe]
+        np.testing.assert_array_equal(information._counts(xe, edges, "global", None, None), expected)
