@@ -250,3 +250,39 @@ def test_linspace_edges_narrower_than_the_data_count_like_np_histogram(dtype):
         xe = np.concatenate([x, np.tile(on_edges.astype(dtype), (5, 1))], axis=1)
         expected = [np.histogram(r, edges)[0] for r in xe]
         np.testing.assert_array_equal(information._counts(xe, edges, "global", None, None), expected)
+
+
+# ---------------------------------------------------------------- memory: refuse up front, or work in blocks
+
+def test_sweep_refuses_an_array_past_max_bytes_before_allocating_it():
+    from nnlite.neuron import OneNeuron
+
+    x = np.zeros(100_000)
+    weights = np.zeros(10_000)  # 1e9 values: 8 GB, refused without being built
+    with pytest.raises(ValueError, match=r"10000 x 100000 float64 array \(7\.45 GiB"):
+        OneNeuron("tanh").sweep(x, weights)
+    with pytest.raises(ValueError, match="6 x 10 x 100 float32"):
+        OneNeuron("relu").sweep(np.zeros(100, np.float32), np.ones(10), np.arange(6.0), max_bytes=20_000)
+    t = OneNeuron("relu").sweep(np.ones(100), np.ones(10), max_bytes=8000)  # exactly at the limit
+    assert t.shape == (10, 100)
+    assert OneNeuron("tanh").sweep(np.ones(100), np.ones(20), max_bytes=None).shape == (20, 100)
+
+
+def test_minimal_model_refuses_huge_sample_counts_up_front_and_sweeps_in_blocks(monkeypatch):
+    from nnlite.experiments import minimal_model
+
+    with pytest.raises(ValueError, match="GiB.*use at most"):
+        minimal_model.run_minimal_model(n_samples=10**9)
+    # blocks of a few weights give the same numbers as one block
+    kwargs = {"n_samples": 300, "weights": np.arange(0.5, 6, 0.5), "activations": {"tanh": {}, "relu": {}},
+              "kde_every": 5}
+    whole = minimal_model.run_minimal_model(**kwargs)
+    monkeypatch.setattr(minimal_model, "_SWEEP_ELEMENTS", 1000)  # 3 weights per block
+    blocks = minimal_model.run_minimal_model(**kwargs)
+    for field in ("mi_per_row", "mi_global", "bias_sweep", "bin_dependence", "kde"):
+        for name, value in getattr(whole, field).items():
+            np.testing.assert_array_equal(getattr(blocks, field)[name], value, err_msg=f"{field} {name}")
+    # and the blocks agree with the notebooks' whole-array computation
+    t = np.tanh(np.multiply.outer(kwargs["weights"], whole.x))
+    expected = [_h(np.histogram(r, np.linspace(t.min(), t.max(), 50))[0]) for r in t]
+    np.testing.assert_allclose(blocks.mi_global["tanh"], expected, rtol=0, atol=1e-12)

@@ -218,6 +218,16 @@ def run_minimal_model(
     )
 
 
+_CURVE_POINTS = 2001  # enough points for a smooth curve of f(w x) against x; more only cost memory and time
+
+
+def _curve_points(x: np.ndarray) -> np.ndarray:
+    """x itself when small; else _CURVE_POINTS of its sorted values, evenly spaced in rank, min and max included."""
+    if len(x) <= _CURVE_POINTS:
+        return x
+    return np.sort(x)[np.linspace(0, len(x) - 1, _CURVE_POINTS).round().astype(np.intp)]
+
+
 def write_minimal_model(results: MinimalModelResults, out_dir: str | Path, dpi: int = 100) -> list[Path]:
     """Write every figure (PNG) and results.json into `out_dir`; return the paths written."""
     from .. import plotting
@@ -232,7 +242,7 @@ def write_minimal_model(results: MinimalModelResults, out_dir: str | Path, dpi: 
     ex_act = _activations.get(ex["activation"], **results.settings["activations"].get(ex["activation"], {}))
     figures = {
         "activations.png": plotting.activation_overlay(list(acts.values())),
-        "activation_grid.png": plotting.neuron_output_grid(acts, results.x, (0.5, 1, 5, 19.9)),
+        "activation_grid.png": plotting.neuron_output_grid(acts, _curve_points(results.x), (0.5, 1, 5, 19.9)),
         "mi_per_row.png": plotting.information_vs_weight(
             w, results.mi_per_row, f"I(X;T), {results.settings['bins']} bins per weight", reference=h_x),
         "mi_global.png": plotting.information_vs_weight(
