@@ -5,7 +5,7 @@
     python benchmarks/run.py --json bench.json
 
 Activations (vs the bandwidth floor, tutorial numpy and PyTorch), training
-(nnlite vs PyTorch vs scikit-learn on digits; skipped without scikit-learn)
+(nnlite vs PyTorch vs scikit-learn on digits; skipped without scikit-learn),
 entropy (vs the notebooks' per-row loop) and the KDE bound (exact vs binned).
 """
 

@@ -222,10 +222,10 @@ _CURVE_POINTS = 2001  # enough points for a smooth curve of f(w x) against x; mo
 
 
 def _curve_points(x: np.ndarray) -> np.ndarray:
-    """x itself when small; else _CURVE_POINTS of its sorted values, evenly spaced in rank, min and max included."""
+    """x itself when small; else _CURVE_POINTS evenly spaced over [min x, max x] (the curves are smooth there)."""
     if len(x) <= _CURVE_POINTS:
         return x
-    return np.sort(x)[np.linspace(0, len(x) - 1, _CURVE_POINTS).round().astype(np.intp)]
+    return np.linspace(x.min(), x.max(), _CURVE_POINTS)
 
 
 def write_minimal_model(results: MinimalModelResults, out_dir: str | Path, dpi: int = 100) -> list[Path]:
