@@ -5,8 +5,8 @@
     python benchmarks/run.py --json bench.json
 
 Activations (vs the bandwidth floor, tutorial numpy and PyTorch), training
-(nnlite vs PyTorch vs scikit-learn on digits; skipped without scikit-learn)
-and entropy (vs the notebooks' per-row loop).
+(nnlite vs PyTorch vs scikit-learn on digits; skipped without scikit-learn),
+entropy (vs the notebooks' per-row loop) and the KDE bound (exact vs binned).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from benchmarks import activations, entropy, training  # noqa: E402
+from benchmarks import activations, entropy, kde, training  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -33,6 +33,8 @@ def main(argv: list[str] | None = None) -> dict:
     results["activations"] = activations.main(["--sizes", "1e6"] if args.quick else [])
     print("\n== entropy")
     results["entropy"] = entropy.main(["--large", "200"] if args.quick else [])
+    print("\n== kde (exact / binned)")
+    results["kde"] = kde.main(["--sizes", "1e3", "3e3"] if args.quick else [])
     print("\n== training")
     try:
         import sklearn  # noqa: F401

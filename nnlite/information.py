@@ -8,7 +8,11 @@ is
 
 For a deterministic T = f(X), I(X;T) = H(T), and for discrete labels
 I(T;Y) = H(T) + H(Y) - H(T,Y). The counts are exactly np.histogram's: bin k
-is [e_k, e_{k+1}) and the last bin also holds its right edge.
+is [e_k, e_{k+1}) and the last bin also holds its right edge (and a range too
+narrow for distinct edges is refused, as np.histogram refuses it). The one
+exception is binning="fixed_width", the grid of the information-plane
+literature: x is in cell floor(x / bin_width), computed in the samples' dtype,
+whatever the other samples are.
 
 A binning-free alternative is the pairwise-distance upper bound of
 Kolchinsky & Tracey (2017), used by Saxe et al. (2018), for T = h(X) + Z with
@@ -29,7 +33,7 @@ import numpy as np
 
 from ._arrays import as_float_array
 
-__all__ = ["entropy", "mutual_information", "kde_mutual_information", "BINNINGS"]
+__all__ = ["entropy", "mutual_information", "kde_mutual_information", "BINNINGS", "KDE_METHODS"]
 
 BINNINGS = ("per_row", "global", "fixed_width", "quantile")
 _TILE = 1 << 15  # elements per tile: the tile and its temporaries stay in the 2 MiB L2 cache
@@ -87,6 +91,13 @@ def _equal_width_tables(lo: np.ndarray, hi: np.ndarray, n_bins: int, dtype: np.d
     edges = np.where(tiny, k / n_bins * delta[:, None], k * step[:, None]) + lo[:, None]
     edges[:, -1] = hi
     edges = edges.astype(dtype)
+    crowded = ~degenerate & np.any(edges[:, :-1] >= edges[:, 1:], axis=1)
+    if crowded.any():
+        i = int(np.argmax(crowded))
+        raise ValueError(
+            f"the range [{float(lo[i])!r}, {float(hi[i])!r}] is too narrow for {n_bins} distinct {dtype} bin edges "
+            "(np.histogram refuses it too): use fewer bins, binning='fixed_width' or binning='quantile'"
+        )
     rows = len(lo)
     lower = np.empty((rows, n_bins + 2), dtype)
     upper = np.empty((rows, n_bins + 2), dtype)
@@ -95,7 +106,15 @@ def _equal_width_tables(lo: np.ndarray, hi: np.ndarray, n_bins: int, dtype: np.d
     upper[:, :-2], upper[:, -2], upper[:, -1] = edges[:, :-1], closed, np.inf
     lower[degenerate, 1:], upper[degenerate] = np.inf, np.inf
     lower[degenerate, 1] = -np.inf
-    scale = np.where(degenerate, 0, n_bins / np.where(degenerate, 1, delta)).astype(dtype)
+    with np.errstate(over="ignore"):
+        scale = np.where(degenerate, 0, n_bins / np.where(degenerate, 1, delta)).astype(dtype)
+    # n_bins / delta overflows for ranges below about n_bins * 5.6e-309 (float64) or
+    # n_bins * 3e-39 (float32): those groups take np.histogram's own formula instead
+    steep = ~degenerate & ~(np.abs(scale) <= float(np.finfo(dtype).max) / 4)
+    fallback = None
+    if steep.any():
+        scale[steep] = 0
+        fallback = (lo.astype(np.float64), np.where(degenerate, np.inf, delta).astype(np.float64), n_bins)
     # One-sided correction. In units of bins, the formula (x - lo) * scale and the
     # rounded edges are both within `err` of exact, err <= eps n (8 + max|lo, hi| / delta)
     # (twice that for margin). Shrinking scale by 2 err + 2 eps makes the formula's
@@ -106,10 +125,10 @@ def _equal_width_tables(lo: np.ndarray, hi: np.ndarray, n_bins: int, dtype: np.d
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
         err = 2 * eps * n_bins * (8 + np.maximum(np.abs(lo), np.abs(hi)) / delta.astype(np.float64))
     shrink = 2 * err + 2 * eps
-    one_sided = lo.dtype == dtype and not tiny.any() and bool(np.all((err + n_bins * (shrink + eps) < 0.5)
-                                                                    | degenerate))
+    one_sided = (lo.dtype == dtype and fallback is None and not tiny.any()
+                 and bool(np.all((err + n_bins * (shrink + eps) < 0.5) | degenerate)))
     scale_down = (scale * np.where(degenerate, 1, 1 - shrink)).astype(dtype) if one_sided else None
-    return scale, lo.astype(dtype), lower.ravel(), upper.ravel(), scale_down
+    return scale, lo.astype(dtype), lower.ravel(), upper.ravel(), scale_down, fallback
 
 
 def _bin_equal_width(tile, lo, tables, row_offsets, clip, work):
@@ -123,22 +142,32 @@ def _bin_equal_width(tile, lo, tables, row_offsets, clip, work):
     `work` holds two flat scratch arrays of at least a tile (fresh ones per
     tile would cost page faults); idx is a view of the second one.
     """
-    scale, lower, upper, scale_down = tables
+    scale, lower, upper, scale_down, fallback = tables
     several = len(row_offsets) > 1 or row_offsets[0] != 0
     t = work[0][: tile.size].reshape(tile.shape)
     idx = work[1][: tile.size].reshape(tile.shape)
-    np.subtract(tile, lo[:, None], out=t)
     if scale_down is not None and clip is None:
+        np.subtract(tile, lo[:, None], out=t)
         # multiply and truncate to the real bin (0-based) in one pass; tables are read from bin 1 on
         np.multiply(t, scale_down[:, None], out=idx, casting="unsafe")
         if several:
             idx += row_offsets[:, None]
         idx[tile >= upper[1:].take(idx)] += 1
         return idx, 1
-    t *= scale[:, None]
-    if clip is not None:  # values outside an explicit range: keep the cast to intp finite
-        np.clip(t, -1, clip, out=t)
-    np.copyto(idx, t, casting="unsafe")  # truncation, as astype(intp)
+    # values far outside an explicit range overflow to +-inf here; the clip below bounds them
+    with np.errstate(over="ignore", invalid="ignore"):
+        if fallback is None:
+            np.subtract(tile, lo[:, None], out=t)
+            t *= scale[:, None]
+        else:  # np.histogram's (x - lo) / delta * n_bins, in float64: no overflowing scale
+            lo64, delta64, n_bins = fallback
+            t = tile - lo64[:, None]
+            t /= delta64[:, None]
+            t *= n_bins
+        if clip is not None:  # keep the cast to intp finite (fmax/fmin also turn NaN into a bound)
+            np.fmax(t, -1, out=t)
+            np.fmin(t, clip, out=t)
+        np.copyto(idx, t, casting="unsafe")  # truncation, as astype(intp)
     idx += (row_offsets + 1)[:, None]
     above = tile >= upper.take(idx)
     idx -= tile < lower.take(idx)  # both edges of the uncorrected bin
@@ -191,11 +220,18 @@ def _parse_bins(x, bins, binning, range, bin_width):
             raise ValueError("explicit bin edges fix the bins: pass them with binning='global' and without range=")
         if not np.all(np.isfinite(edges)) or np.any(np.diff(edges) < 0):
             raise ValueError("bin edges must be finite and increasing")
-        edges = _closed(edges.astype(np.result_type(edges, x.dtype)))
+        edges = edges.astype(np.result_type(edges, x.dtype))
         n_bins = edges.size - 1
+        if edges.dtype == x.dtype and edges[0] < edges[-1] and np.array_equal(
+                edges, np.linspace(edges[0], edges[-1], edges.size)):
+            # np.linspace edges (the notebooks' global bins) are np.histogram's own equal bins
+            # over that range: bin them by the formula and its correction, not by bisection
+            return n_bins, None, (edges[0], edges[-1])
+        edges = _closed(edges)
     if binning == "fixed_width":
-        if bin_width is None or not np.isfinite(bin_width) or bin_width <= 0:
-            raise ValueError(f"binning='fixed_width' needs a positive finite bin_width=, got {bin_width!r}")
+        if bin_width is None:
+            raise ValueError("binning='fixed_width' needs a positive finite bin_width=")
+        bin_width = _check_positive_number(bin_width, "bin_width")
     elif bin_width is not None:
         raise ValueError(f"bin_width= is only used with binning='fixed_width' (binning is {binning!r})")
     if range is not None:
@@ -212,17 +248,49 @@ def _parse_bins(x, bins, binning, range, bin_width):
         lo, hi = _row_min_max(x)
         range = (lo.min(), hi.max())  # in the samples' dtype: np.histogram's own range
     if binning == "fixed_width":
-        # a grid of multiples of bin_width covering the range
-        lo, hi = float(range[0]), float(range[1])
-        first, last = math.floor(lo / bin_width), math.ceil(hi / bin_width)
-        # the divisions round: widen by a bin where the grid would miss the data's ends
-        first -= first * bin_width > lo
-        last += last * bin_width < hi
-        n_bins = max(1, last - first)
-        range = (first * bin_width, (first + n_bins) * bin_width)
+        n_bins = _fixed_width_grid(x.dtype, range, bin_width)[2]
     if n_bins > _MAX_BINS:
         raise ValueError(f"{n_bins} bins is too many (limit {_MAX_BINS}); use a larger bin_width or fewer bins")
     return n_bins, edges, range
+
+
+def _fixed_width_grid(dtype: np.dtype, range, bin_width: float):
+    """(width, first cell, number of cells) of the grid floor(x / bin_width) over `range`, in the samples' dtype.
+
+    Division and floor are monotonic, so every x in [lo, hi] lands in a cell
+    between floor(lo / w) and floor(hi / w) (the ends rounded to the dtype,
+    which can only widen the grid towards values of that dtype).
+    """
+    w = dtype.type(bin_width)
+    if not w > 0:
+        raise ValueError(f"bin_width={bin_width!r} underflows to 0 in {dtype}: use a larger bin_width")
+    with np.errstate(over="ignore"):
+        cells = np.floor(np.array(range, dtype) / w)
+    if not np.all(np.isfinite(cells)):
+        raise ValueError(f"x / bin_width overflows {dtype} for the range {range}: use a larger bin_width")
+    n_cells = float(cells[1]) - float(cells[0]) + 1
+    if n_cells > _MAX_BINS:
+        raise ValueError(f"{n_cells:.3g} bins is too many (limit {_MAX_BINS}); use a larger bin_width or fewer bins")
+    return w, cells[0], int(n_cells)
+
+
+def _bin_fixed_width(tile, grid, range, explicit_range, row_offsets):
+    """Bin 1 + floor(x / w) - first cell of every element (0 the underflow, n_cells + 1 the overflow)."""
+    w, first, n_cells = grid
+    with np.errstate(over="ignore", invalid="ignore"):
+        q = np.floor(tile / w)
+        q -= first
+        if explicit_range:  # values outside the range: keep the cast to intp finite, then drop them below
+            np.fmax(q, -1, out=q)
+            np.fmin(q, n_cells, out=q)
+    idx = q.astype(np.intp)
+    idx += 1
+    if explicit_range:
+        lo, hi = np.float64(range[0]), np.float64(range[1])
+        idx[tile < lo] = 0
+        idx[tile > hi] = n_cells + 1
+    idx += row_offsets[:, None]
+    return idx
 
 
 def _bin_indices(x: np.ndarray, bins, binning: str, range, bin_width, explicit_range: bool):
@@ -233,6 +301,9 @@ def _bin_indices(x: np.ndarray, bins, binning: str, range, bin_width, explicit_r
     values outside its range).
     """
     n_bins, edges, range = _parse_bins(x, bins, binning, range, bin_width)
+    # equal edges given as a sequence come back as a range: values outside it are dropped
+    explicit_range = explicit_range or (edges is None and range is not None and binning != "fixed_width"
+                                        and not isinstance(bins, (int, np.integer)))
     stride = n_bins + 2
     rows, n = x.shape
     cols = min(n, _TILE)
@@ -242,17 +313,20 @@ def _bin_indices(x: np.ndarray, bins, binning: str, range, bin_width, explicit_r
     work = (np.empty(tile_rows * cols, x.dtype), np.empty(tile_rows * cols, np.intp))
 
     shared = None
-    if edges is None and range is not None:
+    if binning == "fixed_width":
+        grid = _fixed_width_grid(x.dtype, range, bin_width)
+    elif edges is None and range is not None:
         # np.histogram builds the edges in the range's own type (a Python float is float64)
         lo, hi = (np.array([v]) for v in range)
         shared = _equal_width_tables(lo, hi, n_bins, x.dtype)
     # data-derived ranges contain every sample: no clipping needed
-    clip = explicit_range or binning == "fixed_width"
+    clip = explicit_range
 
     for g0 in np.arange(0, rows, group):
         block = x[g0:g0 + group]
         if binning == "per_row" and shared is None and edges is None:
-            scale, lo, lower, upper, scale_down = _equal_width_tables(*_row_min_max(block), n_bins, x.dtype)
+            scale, lo, lower, upper, scale_down, fallback = _equal_width_tables(
+                *_row_min_max(block), n_bins, x.dtype)
         elif binning == "quantile":
             _row_min_max(block)
             qedges = np.quantile(block, np.linspace(0, 1, n_bins + 1), axis=1).T.astype(x.dtype)
@@ -263,11 +337,14 @@ def _bin_indices(x: np.ndarray, bins, binning: str, range, bin_width, explicit_r
             offs = row_offsets[: r1 - r0, None]
             if shared is None and binning == "per_row" and edges is None:
                 rows_tables = (scale[r0:r1], lower[r0 * stride:], upper[r0 * stride:],
-                               None if scale_down is None else scale_down[r0:r1])
+                               None if scale_down is None else scale_down[r0:r1],
+                               None if fallback is None else (fallback[0][r0:r1], fallback[1][r0:r1], n_bins))
             for c0 in np.arange(0, n, cols):
                 tile = block[r0:r1, c0:c0 + cols]
                 base = 0
-                if binning == "quantile":
+                if binning == "fixed_width":
+                    idx = _bin_fixed_width(tile, grid, range, explicit_range, row_offsets[: r1 - r0])
+                elif binning == "quantile":
                     idx = _bin_edges_rows(tile, qedges[r0:r1])
                     idx += offs
                 elif edges is not None:
@@ -334,16 +411,21 @@ def entropy(
     binning:
       "per_row"     `bins` equal bins between each row's min and max;
       "global"      `bins` equal bins between the min and max of the whole array;
-      "fixed_width" bins of width `bin_width` on the grid of its multiples;
+      "fixed_width" x in cell floor(x / bin_width) (k w <= x < (k + 1) w, the
+                    division rounded in the samples' dtype), a grid fixed
+                    before the data, as the information-plane papers bin;
       "quantile"    `bins` equal-mass bins per row (edges at the row's quantiles).
     range=(lo, hi) gives every row `bins` equal bins over [lo, hi] instead
     (values outside are dropped, as np.histogram drops them). `bins` may also
     be a sequence of edges used for every row, e.g. the notebooks' global
     `np.linspace(T.min(), T.max(), 50)` (49 bins).
 
-    The counts are exactly np.histogram's for the same edges (the last bin
-    holds its right edge); a constant row has entropy 0. NaN or infinite
-    samples raise ValueError.
+    Except for "fixed_width" the counts are exactly np.histogram's for the
+    same edges (the last bin holds its right edge), for every finite range,
+    subnormal ones included; a range too narrow for `bins` distinct edges
+    raises ValueError (as np.histogram does); a constant row has entropy 0.
+    With range= and "fixed_width", values outside [lo, hi] are dropped. NaN
+    or infinite samples raise ValueError.
     """
     x, one = _check_samples(samples, "entropy samples")
     base = _check_base(base)
@@ -384,11 +466,142 @@ def mutual_information(
     return float(mi[0]) if one else mi
 
 
+KDE_METHODS = ("auto", "exact", "binned")
+_KDE_MAX_GRID = 1 << 21  # grid points of the binned path: its FFT arrays stay within about 100 MB
+# the dot-product form of squared distances is used where its rounding moves an exponent by at most this (nats)
+_KDE_GEMM_ERROR = 1e-8
+
+
+def _check_positive_number(value: object, what: str) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{what} must be a real number, got {value!r}")
+    if not (np.isfinite(value) and value > 0):
+        raise ValueError(f"{what} must be positive and finite, got {value!r}")
+    return float(value)
+
+
+def _kde_relative_error(a: float, n: int) -> float:
+    """Bound rho on |S~_i - S_i| / S_i for the binned sums at grid step a (in units of the noise s).
+
+    S_i = sum_j K(u_ij), K(u) = exp(-u^2 / 2). Linear binning of the h_j and
+    linear interpolation at h_i are the tensor-product linear interpolation
+    of K(x - y), whose error per pair is at most a^2 / 4 max |K''(v)| over
+    |v - u| <= 2a. With K'' = (v^2 - 1) K: pairs with |u| <= t err by at most
+    a^2/4 max((t + 2a)^2, 1) e^(2 a t) K(u); the others by at most
+    a^2/4 M(t - 2a) each, M(c) = max over |v| >= c of |v^2 - 1| K(v); and
+    S_i >= 1 (its own term). rho is the best split t.
+    """
+    t = np.linspace(0.0, 40.0, 801)
+    c = np.maximum(t - 2 * a, 0.0)
+    tail = np.where(c >= math.sqrt(3), (c * c - 1) * np.exp(-c * c / 2), 1.0)
+    near = np.maximum((t + 2 * a) ** 2, 1.0) * np.exp(np.minimum(2 * a * t, 700.0))
+    return float(a * a / 4 * np.min(near + n * tail))
+
+
+def _fft_length(m: int) -> int:
+    """The smallest 2^i 3^j 5^k >= m (pocketfft is fastest on those)."""
+    best = 1 << max(0, (m - 1).bit_length())
+    p5 = 1
+    while p5 < best:
+        p35 = p5
+        while p35 < best:
+            p = p35
+            while p < m:
+                p *= 2
+            best = min(best, p)
+            p35 *= 3
+        p5 *= 5
+    return best
+
+
+def _kde_binned_plan(h: np.ndarray, noise_variance: float, tolerance_nats: float):
+    """(grid step, grid points, FFT length) meeting the tolerance, or None when no grid fits.
+
+    The binned bound differs from the exact one by at most -log(1 - rho) nats,
+    rho = kernel error (`_kde_relative_error`) + FFT rounding (5 eps log2(L) n,
+    relative to S_i >= 1).
+    """
+    n = len(h)
+    s = math.sqrt(noise_variance)
+    span = float(h.max() - h.min())
+    budget = -math.expm1(-tolerance_nats)
+    rounding = lambda length: 5 * np.finfo(np.float64).eps * math.log2(max(length, 2)) * n  # noqa: E731
+    lo_a, hi_a = 0.0, 1.0
+    for _ in range(60):  # bisection on the step: rho grows with a
+        mid = (lo_a + hi_a) / 2
+        if _kde_relative_error(mid, n) <= budget / 2:
+            lo_a = mid
+        else:
+            hi_a = mid
+    a = lo_a
+    if a == 0:
+        return None
+    step = a * s
+    points = int(span / step) + 2
+    if points > _KDE_MAX_GRID:
+        return None
+    kernel_points = min(points, int(39.0 / a) + 2)  # exp(-(m a)^2 / 2) is 0 in float64 beyond m a = 39
+    length = _fft_length(points + kernel_points - 1)
+    if rounding(length) > budget / 2:
+        return None
+    return step, points, kernel_points, length
+
+
+def _kde_binned_log_sums(h: np.ndarray, noise_variance: float, plan) -> float:
+    """sum_i log S~_i: linear binning onto the grid, FFT convolution with the kernel, linear interpolation."""
+    step, points, kernel_points, length = plan
+    pos = (h - h.min()) / step
+    cell = np.minimum(pos.astype(np.intp), points - 2)
+    frac = pos - cell
+    weights = np.bincount(cell, 1 - frac, minlength=points) + np.bincount(cell + 1, frac, minlength=points)
+    offsets = np.arange(kernel_points) * (step / math.sqrt(noise_variance))
+    kernel = np.zeros(length)
+    kernel[:kernel_points] = np.exp(-0.5 * offsets * offsets)
+    kernel[length - kernel_points + 1:] = kernel[kernel_points - 1:0:-1]  # negative offsets, wrapped
+    sums = np.fft.irfft(np.fft.rfft(weights, length) * np.fft.rfft(kernel), length)[:points]
+    at_samples = sums[cell] * (1 - frac) + sums[cell + 1] * frac
+    # S_i >= 1 - rho > 0; the floor only guards the log against a broken plan
+    return float(np.sum(np.log(np.maximum(at_samples, 0.5))))
+
+
+def _kde_exact_log_sums(h: np.ndarray, noise_variance: float, chunk_size: int) -> float:
+    """sum_i log sum_j exp(-||h_i - h_j||^2 / (2 s^2)), in blocks of chunk_size rows."""
+    n, units = h.shape
+    sq = np.einsum("ij,ij->i", h, h)
+    # |a|^2 + |b|^2 - 2 a.b (one matrix product) errs by about (units + 2) eps max|h|^2: used only
+    # where that moves no exponent by more than _KDE_GEMM_ERROR; else exact differences, unit by unit
+    eps = float(np.finfo(np.float64).eps)
+    gemm = units > 1 and (units + 2) * eps * float(sq.max()) * 0.5 / noise_variance <= _KDE_GEMM_ERROR
+    scale = -0.5 / noise_variance
+    total = 0.0
+    for i0 in range(0, n, chunk_size):
+        a = h[i0:i0 + chunk_size]
+        if gemm:
+            d = a @ h.T
+            d *= -2
+            d += sq[i0:i0 + chunk_size, None]
+            d += sq[None, :]
+            np.maximum(d, 0, out=d)  # rounding can leave -1e-16
+        else:
+            d = np.zeros((len(a), n))
+            diff = np.empty_like(d)
+            for u in range(units):
+                np.subtract.outer(a[:, u], h[:, u], out=diff)
+                diff *= diff
+                d += diff
+        d *= scale
+        # the largest term of each row is its own distance 0, so exp cannot overflow
+        total += float(np.sum(np.log(np.sum(np.exp(d), axis=1))))
+    return total
+
+
 def kde_mutual_information(
     t: np.ndarray,
     noise_variance: float = 0.1,
     base: float = 2,
     chunk_size: int | None = None,
+    method: str = "auto",
+    tolerance: float = 1e-6,
 ) -> float:
     """Pairwise-distance upper bound on I(X;T) for T = h(X) + Z, Z ~ N(0, s^2 I).
 
@@ -398,9 +611,27 @@ def kde_mutual_information(
         I(X;T) <= -1/n sum_i log( 1/n sum_j exp(-||h_i - h_j||^2 / (2 s^2)) )
 
     (the mixture-entropy bound H(T) <= ... minus the noise entropy H(T|X)).
-    The n x n distances are computed in blocks of rows (`chunk_size`, by
-    default about 4 million distances at a time), so 1e4 samples need tens of
-    megabytes, not a gigabyte. Returns the bound in log base `base` (bits).
+
+    method:
+      "exact"  every pair, O(n^2) time: the n x n distances in blocks of rows
+               (`chunk_size`, by default about 4 million distances, tens of
+               megabytes). Squared distances are exact differences, or
+               |a|^2 + |b|^2 - 2 a.b for vectors where its cancellation moves
+               no exponent by more than 1e-8 nats (clusters far apart relative
+               to their spread need the differences).
+      "binned" 1-D t only, O(n + G log G): the samples are linearly binned onto
+               a grid of step a*s, the grid convolved with the Gaussian by FFT
+               (numpy.fft), and the sums interpolated linearly back at the
+               samples (Wand 1994, "Fast computation of multivariate kernel
+               estimators"). The step is chosen so that the result differs
+               from the exact bound by at most `tolerance` (in units of
+               `base`): the interpolation error per pair is at most
+               a^2/4 max|K''| near that pair, which bounds the relative error
+               of every inner sum (see `_kde_relative_error`), plus the FFT
+               rounding, 5 eps log2(G) n. Memory O(n + G), G <= 2^21 grid points.
+      "auto"   (default) "binned" for 1-D t when its grid fits and is cheaper
+               than the pairs, else "exact".
+    Returns the bound in log base `base` (bits by default).
     """
     h = as_float_array(t, "kde_mutual_information t")
     if h.ndim == 1:
@@ -409,33 +640,40 @@ def kde_mutual_information(
         raise ValueError(f"t must be (n_samples,) or (n_samples, n_units) with n_samples >= 1; got shape {h.shape}")
     if not np.all(np.isfinite(h)):
         raise ValueError("t must be finite: found NaN or infinity")
-    if not (np.isfinite(noise_variance) and noise_variance > 0):
-        raise ValueError(f"noise_variance must be positive and finite, got {noise_variance}")
+    noise_variance = _check_positive_number(noise_variance, "noise_variance")
     base = _check_base(base)
-    n = h.shape[0]
+    tolerance = _check_positive_number(tolerance, "tolerance")
+    if method not in KDE_METHODS:
+        raise ValueError(f"method must be one of {KDE_METHODS}, got {method!r}")
+    n, units = h.shape
     if chunk_size is None:
         chunk_size = max(1, (1 << 22) // n)
-    if int(chunk_size) < 1:
-        raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
-    # Centred and in float64: |a|^2 + |b|^2 - 2 a.b cancels badly far from 0 (and in float32)
+    elif isinstance(chunk_size, (bool, np.bool_)) or not isinstance(chunk_size, (int, np.integer)):
+        raise TypeError(f"chunk_size must be a positive integer (rows per block), got {chunk_size!r}")
+    elif chunk_size < 1:
+        raise ValueError(f"chunk_size must be a positive integer (rows per block), got {chunk_size}")
+    if method == "binned" and units != 1:
+        raise ValueError(f"method='binned' needs 1-D samples (one unit); t has {units} units: use method='exact'")
+    # Centred and in float64: far from 0 (and in float32) the distances would lose their digits
     h = h.astype(np.float64) - h.mean(axis=0)
     if np.abs(h).max() > 1e150:
         raise ValueError(
             "t spreads beyond 1e150 around its mean, where squared distances overflow; every pair of "
             "distinct samples is then independent under the noise, and the bound is log(n_samples)"
         )
-    sq = np.einsum("ij,ij->i", h, h)
-    scale = -0.5 / noise_variance
-    total = 0.0
-    for i0 in np.arange(0, n, int(chunk_size)):
-        a = h[i0:i0 + chunk_size]
-        # ||a - b||^2 = |a|^2 + |b|^2 - 2 a.b; clipped at 0 against rounding
-        d = a @ h.T
-        d *= -2
-        d += sq[i0:i0 + chunk_size, None]
-        d += sq[None, :]
-        np.maximum(d, 0, out=d)
-        d *= scale
-        # the largest term of each row is its own distance 0, so exp cannot overflow
-        total += float(np.sum(np.log(np.sum(np.exp(d), axis=1, dtype=np.float64))))
+    plan = None
+    if units == 1 and method != "exact":
+        plan = _kde_binned_plan(h[:, 0], noise_variance, tolerance * math.log(base))
+        if plan is None and method == "binned":
+            raise ValueError(
+                f"method='binned': no grid of at most {_KDE_MAX_GRID} points meets tolerance={tolerance} for "
+                "this spread of t relative to the noise: use method='exact' or a larger tolerance"
+            )
+        if plan is not None and method == "auto":
+            length = plan[3]
+            plan = plan if 4 * length * math.log2(length) + 50 * n < n * n else None
+    if plan is not None:
+        total = _kde_binned_log_sums(h[:, 0], noise_variance, plan)
+    else:
+        total = _kde_exact_log_sums(h, noise_variance, int(chunk_size))
     return (math.log(n) - total / n) / math.log(base)

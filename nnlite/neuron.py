@@ -7,6 +7,7 @@ T = tanh(w X) the binned I(X;T) = H(T) falls as |w| grows, for relu it does not.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,6 +62,21 @@ def _learning_rate(value: Any) -> float:
     if not (np.isfinite(value) and value > 0):
         raise ValueError(f"learning_rate must be a positive finite number, got {value!r}")
     return float(value)
+
+
+SWEEP_MAX_BYTES = 4 << 30
+
+
+def _check_sweep_size(shape: tuple[int, ...], dtype: np.dtype, max_bytes: int | None) -> None:
+    if max_bytes is None:
+        return
+    size = math.prod(shape) * dtype.itemsize
+    if size > max_bytes:
+        raise ValueError(
+            f"OneNeuron.sweep would build a {' x '.join(map(str, shape))} {dtype} array ({size / 2**30:.2f} GiB, "
+            f"about {3 * size / 2**30:.2f} GiB at its peak with temporaries), above max_bytes={max_bytes}: sweep "
+            "fewer weights (or biases) per call and reduce each block, or pass max_bytes=None to allow it"
+        )
 
 
 class OneNeuron:
@@ -123,12 +139,17 @@ class OneNeuron:
     __call__ = forward
 
     def sweep(self, x: np.ndarray, weights: Sequence[float] | np.ndarray,
-              bias: float | Sequence[float] | np.ndarray = 0.0) -> np.ndarray:
+              bias: float | Sequence[float] | np.ndarray = 0.0, *,
+              max_bytes: int | None = SWEEP_MAX_BYTES) -> np.ndarray:
         """T[k, i] = f(weights[k] * x[i] + bias), all weights at once (no state is stored).
 
         x is 1-D (the samples); a scalar bias gives shape (len(weights), len(x)),
         a sequence of biases gives (len(biases), len(weights), len(x)). The net
         input is the outer product of weights and x, as in Saxe et al. (2018).
+        The whole array is built at once, with temporaries of about twice its
+        size: a sweep whose result would pass `max_bytes` (default 4 GiB) is
+        refused before anything is allocated (sweep a few weights at a time,
+        as the minimal-model experiment does, or pass max_bytes=None).
         """
         x = as_float_array(x, "OneNeuron.sweep x")
         if x.ndim != 1:
@@ -139,9 +160,13 @@ class OneNeuron:
             raise ValueError(f"OneNeuron.sweep weights must be 1-D, got shape {w.shape}")
         if b.ndim > 1:
             raise ValueError(f"OneNeuron.sweep bias must be a number or a 1-D sequence, got shape {b.shape}")
+        _check_sweep_size((b.size,) * b.ndim + (w.size, x.size), x.dtype, max_bytes)
         with np.errstate(over="ignore"):  # as in forward: inf is the right net input past the float range
             z = np.multiply.outer(w, x)
-            z = z + (b[:, None, None] if b.ndim else b)
+            if b.ndim:
+                z = z + b[:, None, None]
+            else:
+                z += b  # in place: one temporary fewer
         return self.activation.function(z)
 
     def fit(

@@ -102,6 +102,50 @@ class MinimalModelResults:
         return json.dumps(self.to_dict(), indent=1)
 
 
+# Sweeps are evaluated a few weights at a time: about this many T values (32 MB of float64) per block
+_SWEEP_ELEMENTS = 1 << 22
+# per sample: x and the second draw, one row of the sweep and its temporaries, the KDE's binning arrays
+_BYTES_PER_SAMPLE = 200
+_MAX_BYTES = 4 << 30
+
+
+def _check_memory(n_samples: int) -> None:
+    """Refuse, before allocating anything, a run whose per-sample arrays alone would pass _MAX_BYTES."""
+    need = n_samples * _BYTES_PER_SAMPLE
+    if need > _MAX_BYTES:
+        raise ValueError(
+            f"n_samples={n_samples} needs about {need / 2**30:.1f} GiB (about {_BYTES_PER_SAMPLE} bytes per sample "
+            f"for the samples, one sweep row and the KDE grid), above the {_MAX_BYTES / 2**30:.0f} GiB this "
+            f"experiment allows itself: use at most {_MAX_BYTES // _BYTES_PER_SAMPLE} samples"
+        )
+
+
+def _weight_chunks(n_weights: int, n_samples: int) -> list[slice]:
+    """Blocks of weights whose sweep holds about _SWEEP_ELEMENTS values: memory bounded whatever n_samples."""
+    rows = max(1, _SWEEP_ELEMENTS // n_samples)
+    return [slice(i, i + rows) for i in range(0, n_weights, rows)]
+
+
+def _per_row_and_global(neuron: OneNeuron, x: np.ndarray, weights: np.ndarray, bins: int, chunks: list[slice]):
+    """H(T) per weight with `bins` bins per weight, and with the notebooks' global bins.
+
+    The global bins are np.linspace(T.min(), T.max(), bins) over all weights, used as
+    edges (bins - 1 of them); their ends need every block, so a sweep that does
+    not fit in one block is computed twice rather than kept.
+    """
+    per_row, blocks = [], []
+    lo, hi = np.inf, -np.inf
+    for c in chunks:
+        t = neuron.sweep(x, weights[c])
+        per_row.append(entropy(t, bins))
+        lo, hi = min(lo, t.min()), max(hi, t.max())
+        if len(chunks) == 1:
+            blocks.append(t)
+    edges = np.linspace(lo, hi, bins)
+    glob = [entropy(t, edges, binning="global") for t in (blocks or (neuron.sweep(x, weights[c]) for c in chunks))]
+    return np.concatenate(per_row), np.concatenate(glob)
+
+
 def run_minimal_model(
     *,
     n_samples: int = 1000,
@@ -125,6 +169,7 @@ def run_minimal_model(
     """
     if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 2:
         raise ValueError(f"n_samples must be an integer >= 2, got {n_samples!r}")
+    _check_memory(n_samples)
     if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)) or bins < 2:
         raise ValueError(f"bins must be an integer >= 2 (the global edges are linspace(min, max, bins)), got {bins!r}")
     stream = np.random.RandomState(seed)
@@ -139,23 +184,22 @@ def run_minimal_model(
         "second_draw_50_bins": entropy(second, 50),
         "second_draw_5_bins": entropy(second, 5),
     }
+    chunks = _weight_chunks(len(weights), n_samples)
     mi_per_row, mi_global = {}, {}
     for name, neuron in neurons.items():
-        t = neuron.sweep(x, weights)
-        mi_per_row[name] = entropy(t, bins)
-        # the notebooks' global bins: linspace(min, max, 50) used as edges, i.e. 49 bins
-        mi_global[name] = entropy(t, np.linspace(t.min(), t.max(), bins), binning="global")
+        mi_per_row[name], mi_global[name] = _per_row_and_global(neuron, x, weights, bins, chunks)
 
     biases = np.asarray(biases, dtype=np.float64)
     bias_sweep, bin_dependence, kde = {}, {}, {}
     kde_weights = weights[::kde_every]
     for name in ("tanh", "relu"):
         neuron = OneNeuron(name)
-        t = neuron.sweep(x, weights, biases)
-        bias_sweep[name] = entropy(t.reshape(-1, n_samples), bias_bins).reshape(len(biases), len(weights))
-        t0 = neuron.sweep(x, weights)
-        bin_dependence[name] = np.stack([entropy(t0, b) for b in bin_counts])
-        kde[name] = np.array([kde_mutual_information(row, noise_variance) for row in t0[::kde_every]])
+        bias_sweep[name] = np.stack([
+            np.concatenate([entropy(neuron.sweep(x, weights[c], b), bias_bins) for c in chunks]) for b in biases
+        ]).reshape(len(biases), len(weights))
+        per_chunk = [[entropy(t0, b) for b in bin_counts] for t0 in (neuron.sweep(x, weights[c]) for c in chunks)]
+        bin_dependence[name] = np.concatenate([np.stack(h) for h in per_chunk], axis=1)
+        kde[name] = np.array([kde_mutual_information(neuron.sweep(x, [w])[0], noise_variance) for w in kde_weights])
 
     act_name, w = example
     t = OneNeuron(_activations.get(act_name, **activations.get(act_name, {}))).sweep(x, [w])[0]
@@ -174,6 +218,16 @@ def run_minimal_model(
     )
 
 
+_CURVE_POINTS = 2001  # enough points for a smooth curve of f(w x) against x; more only cost memory and time
+
+
+def _curve_points(x: np.ndarray) -> np.ndarray:
+    """x itself when small; else _CURVE_POINTS evenly spaced over [min x, max x] (the curves are smooth there)."""
+    if len(x) <= _CURVE_POINTS:
+        return x
+    return np.linspace(x.min(), x.max(), _CURVE_POINTS)
+
+
 def write_minimal_model(results: MinimalModelResults, out_dir: str | Path, dpi: int = 100) -> list[Path]:
     """Write every figure (PNG) and results.json into `out_dir`; return the paths written."""
     from .. import plotting
@@ -188,7 +242,7 @@ def write_minimal_model(results: MinimalModelResults, out_dir: str | Path, dpi: 
     ex_act = _activations.get(ex["activation"], **results.settings["activations"].get(ex["activation"], {}))
     figures = {
         "activations.png": plotting.activation_overlay(list(acts.values())),
-        "activation_grid.png": plotting.neuron_output_grid(acts, results.x, (0.5, 1, 5, 19.9)),
+        "activation_grid.png": plotting.neuron_output_grid(acts, _curve_points(results.x), (0.5, 1, 5, 19.9)),
         "mi_per_row.png": plotting.information_vs_weight(
             w, results.mi_per_row, f"I(X;T), {results.settings['bins']} bins per weight", reference=h_x),
         "mi_global.png": plotting.information_vs_weight(
