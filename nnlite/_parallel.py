@@ -10,15 +10,14 @@ for every `n_jobs`. `n_jobs=1` is a plain loop in this process and needs
 nothing installed; anything else needs joblib, the optional extra
 `parallel` (and `dask[distributed]` for the dask backend).
 
-Inside loky workers joblib limits the BLAS/OpenMP threads so that n_jobs
-workers on n cores do not oversubscribe them; `inner_max_num_threads` makes
-that explicit (one thread per worker unless there are spare cores).
+Inside loky workers the BLAS/OpenMP threads are limited to cores // workers
+(joblib's `inner_max_num_threads`), so 2 workers on 2 cores run one BLAS
+thread each instead of oversubscribing the cores with four.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 from ._progress import Progress
@@ -34,11 +33,19 @@ _DASK_HINT = 'pip install -e ".[dask]" (in the nnlite checkout) or: pip install 
 
 
 def check_n_jobs(n_jobs: Any, backend: str = "loky") -> int:
-    """Validate `n_jobs` (a non-zero int; -1 means every core) and `backend`; return n_jobs."""
+    """Validate `n_jobs` (a non-zero int; -1 means every core) and `backend`, and that what
+    they need is installed (joblib, and dask.distributed for "dask"); return n_jobs.
+
+    Studies call it before their slow set-up, so a missing extra fails at once.
+    """
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0:
         raise ValueError(f"n_jobs must be a non-zero integer (1: no workers, -1: every core), got {n_jobs!r}")
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {', '.join(map(repr, BACKENDS))}, got {backend!r}")
+    if n_jobs != 1 or backend == "dask":
+        _import_joblib(backend)
+    if backend == "dask":
+        _import_dask_distributed()
     return n_jobs
 
 
@@ -48,17 +55,22 @@ def _import_joblib(backend: str) -> Any:
     except ImportError:
         hint = _DASK_HINT if backend == "dask" else _INSTALL_HINT
         raise ImportError(
-            f"n_jobs other than 1 runs the runs in worker processes through joblib, which is not installed: {hint}"
+            f"running in parallel (n_jobs other than 1, or backend='dask') needs joblib, which is not installed: {hint}"
         ) from None
     return joblib
 
 
-def _dask_client(scheduler: str | None) -> tuple[Any, bool]:
-    """The Dask client to run on, and whether this call created it (and must close it)."""
+def _import_dask_distributed() -> tuple[Any, Any]:
     try:
         from dask.distributed import Client, get_client
     except ImportError:
         raise ImportError(f"backend='dask' needs dask.distributed, which is not installed: {_DASK_HINT}") from None
+    return Client, get_client
+
+
+def _dask_client(scheduler: str | None) -> tuple[Any, bool]:
+    """The Dask client to run on, and whether this call created it (and must close it)."""
+    Client, get_client = _import_dask_distributed()
     if scheduler is not None:
         return Client(scheduler), True
     try:
@@ -78,36 +90,57 @@ def run_parallel(
     backend: str = "loky",
     scheduler: str | None = None,
     desc: str = "",
+    unit: str = "runs",
     progress: bool | None = None,
+    on_result: Callable[[int, R], str | None] | None = None,
 ) -> list[R]:
     """`[fn(task) for task in tasks]`, run by `n_jobs` workers, in the order of `tasks`.
 
     `backend` is "loky" (processes on this machine) or "dask" (the workers of
     the Dask cluster at `scheduler`, or of the client already created).
-    Progress (runs done / total, elapsed, remaining) goes to stderr when it is
-    a terminal; `progress=False` silences it, True forces it.
+    Progress (`unit` done / total, elapsed, remaining) goes to stderr when it
+    is a terminal; `progress=False` silences it, True forces it.
+    `on_result(index, result)` is called here, in task order, as results
+    arrive; a string it returns is printed to stdout above the progress line.
     """
     n_jobs = check_n_jobs(n_jobs, backend)
     tasks = list(tasks)
-    with Progress(len(tasks), desc, enabled=progress) as bar:
+    with Progress(len(tasks), desc, unit=unit, enabled=progress) as bar:
+        if not tasks:
+            return []
         if n_jobs == 1 and backend == "loky":
-            results = []
-            for task in tasks:
-                results.append(fn(task))
-                bar.update()
-            return results
+            return _collect((fn(task) for task in tasks), bar, on_result)
         joblib = _import_joblib(backend)
         client, owned = _dask_client(scheduler) if backend == "dask" else (None, False)
         try:
-            workers = min(len(tasks), os.cpu_count() or 1) if n_jobs == -1 and backend == "loky" else n_jobs
-            inner = 1 if backend == "loky" else None
-            with joblib.parallel_config(backend=backend, n_jobs=workers, inner_max_num_threads=inner):
-                ordered = joblib.Parallel(return_as="generator")(joblib.delayed(fn)(task) for task in tasks)
-                results = []
-                for result in ordered:
-                    results.append(result)
-                    bar.update()
-            return results
+            return _collect(_joblib_results(joblib, fn, tasks, n_jobs, backend), bar, on_result)
         finally:
             if owned:
                 client.close()
+
+
+def _collect(results: Iterable[R], bar: Progress, on_result: Callable[[int, R], str | None] | None) -> list[R]:
+    """The results as a list, counting each on the progress line and passing it to on_result."""
+    collected = []
+    for index, result in enumerate(results):
+        collected.append(result)
+        message = None if on_result is None else on_result(index, result)
+        if message is not None:
+            bar.write(message)
+        bar.update()
+    return collected
+
+
+def _joblib_results(joblib: Any, fn: Callable[[T], R], tasks: list[T], n_jobs: int, backend: str) -> Iterator[R]:
+    """fn(task) for each task, yielded in task order as joblib's workers finish them."""
+    if backend == "loky":
+        cores = joblib.cpu_count()  # joblib's count honours CPU affinity and container quotas
+        # joblib's convention: -1 is every core, -2 all but one, ...
+        workers = max(1, min(cores + 1 + n_jobs if n_jobs < 0 else n_jobs, len(tasks)))
+        # BLAS/OpenMP threads per worker: the cores shared out, so workers never oversubscribe them
+        config = {"n_jobs": workers, "inner_max_num_threads": max(1, cores // workers)}
+    else:
+        # Dask workers own their threads (distributed sets OMP/MKL/OPENBLAS_NUM_THREADS=1 per process)
+        config = {"n_jobs": n_jobs}
+    with joblib.parallel_config(backend=backend, **config):
+        yield from joblib.Parallel(return_as="generator")(joblib.delayed(fn)(task) for task in tasks)
