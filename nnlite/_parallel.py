@@ -104,6 +104,8 @@ def run_parallel(
     arrive; a string it returns is printed to stdout above the progress line.
     """
     n_jobs = check_n_jobs(n_jobs, backend)
+    if scheduler is not None and backend != "dask":
+        raise ValueError(f"scheduler is the address of a Dask cluster, for backend='dask'; got backend={backend!r}")
     tasks = list(tasks)
     with Progress(len(tasks), desc, unit=unit, enabled=progress) as bar:
         if not tasks:
