@@ -1,6 +1,7 @@
 """run_parallel, Progress, and the studies that run through them: same results for every n_jobs and backend."""
 
 import dataclasses
+import importlib.util
 import io
 import sys
 import time
@@ -14,7 +15,8 @@ from nnlite.cli import main
 from nnlite.experiments import compare_activations
 from nnlite.experiments.minimal_model import run_minimal_model
 
-pytest.importorskip("joblib")
+needs_joblib = pytest.mark.skipif(importlib.util.find_spec("joblib") is None,
+                                  reason='joblib is not installed: pip install -e ".[parallel]"')
 
 
 def _square_late_first(task):
@@ -48,12 +50,13 @@ def _without_wall_time(runs):
 SPIRAL_STUDY = {"dataset": "spiral", "activations": ["relu", "tanh"], "hidden": (8,), "epochs": 2, "seeds": (0, 1)}
 
 
-@pytest.mark.parametrize("n_jobs", [1, 2, -1])
+@pytest.mark.parametrize("n_jobs", [1, pytest.param(2, marks=needs_joblib), pytest.param(-1, marks=needs_joblib)])
 def test_results_come_back_in_task_order(n_jobs):
     tasks = [(i, 6) for i in range(6)]
     assert run_parallel(_square_late_first, tasks, n_jobs=n_jobs) == [i * i for i in range(6)]
 
 
+@needs_joblib
 def test_no_tasks_gives_an_empty_list():
     assert run_parallel(_square_late_first, [], n_jobs=-1) == []
 
@@ -68,9 +71,10 @@ def test_bad_backend_and_stray_scheduler_are_named():
     with pytest.raises(ValueError, match="backend must be one of 'loky', 'dask', got 'threads'"):
         check_n_jobs(2, "threads")
     with pytest.raises(ValueError, match="scheduler is the address of a Dask cluster"):
-        run_parallel(abs, [1], n_jobs=2, scheduler="tcp://localhost:8786")
+        run_parallel(abs, [1], n_jobs=1, scheduler="tcp://localhost:8786")
 
 
+@needs_joblib
 def test_a_worker_error_reaches_the_caller_as_itself():
     with pytest.raises(ValueError, match="task 3 is bad"):
         run_parallel(_fail_on_three, range(5), n_jobs=2)
@@ -87,14 +91,17 @@ def test_missing_joblib_is_a_clear_import_error(monkeypatch):
         compare_activations(**SPIRAL_STUDY, n_jobs=2)  # before any training
 
 
+@needs_joblib
 def test_missing_dask_is_a_clear_import_error(monkeypatch):
     monkeypatch.setitem(sys.modules, "dask.distributed", None)
     with pytest.raises(ImportError, match=r"backend='dask' needs dask.distributed.*pip install -e \"\.\[dask\]\""):
         run_parallel(abs, [1], backend="dask")
 
 
+@needs_joblib
 def test_each_worker_runs_its_share_of_the_blas_threads():
-    joblib = pytest.importorskip("joblib")
+    import joblib
+
     pytest.importorskip("threadpoolctl")
     threads = run_parallel(_blas_threads, range(2), n_jobs=2)
     if not any(threads):
@@ -103,6 +110,7 @@ def test_each_worker_runs_its_share_of_the_blas_threads():
     assert all(0 < n <= share for counts in threads for n in counts), threads
 
 
+@needs_joblib
 def test_on_result_lines_are_printed_in_task_order(capsys):
     seen = []
 
@@ -156,6 +164,7 @@ def test_progress_forced_off_on_a_terminal():
     assert terminal.getvalue() == ""
 
 
+@needs_joblib
 def test_compare_is_identical_for_one_and_two_jobs():
     serial = compare_activations(**SPIRAL_STUDY)
     parallel = compare_activations(**SPIRAL_STUDY, n_jobs=2)
@@ -163,6 +172,7 @@ def test_compare_is_identical_for_one_and_two_jobs():
     assert _without_wall_time(parallel.runs) == _without_wall_time(serial.runs)
 
 
+@needs_joblib
 def test_minimal_model_cli_writes_identical_files_for_one_and_two_jobs(tmp_path, capsys):
     outputs = []
     for jobs in ("1", "2"):
