@@ -17,7 +17,7 @@ thread each instead of oversubscribing the cores with four.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from ._progress import Progress
@@ -83,9 +83,10 @@ def _dask_client(scheduler: str | None) -> tuple[Any, bool]:
 
 
 def run_parallel(
-    fn: Callable[[T], R],
+    fn: Callable[..., R],
     tasks: Iterable[T],
     *,
+    shared: Sequence[Any] = (),
     n_jobs: int = 1,
     backend: str = "loky",
     scheduler: str | None = None,
@@ -94,7 +95,12 @@ def run_parallel(
     progress: bool | None = None,
     on_result: Callable[[int, R], str | None] | None = None,
 ) -> list[R]:
-    """`[fn(task) for task in tasks]`, run by `n_jobs` workers, in the order of `tasks`.
+    """`[fn(task, *shared) for task in tasks]`, run by `n_jobs` workers, in the order of `tasks`.
+
+    `shared` holds what every run needs, such as the data arrays: each item is
+    sent to the workers once per call rather than inside every task (loky
+    memory-maps arrays over 1 MB, Dask scatters every item over 1 kB that can
+    be weakly referenced: pass arrays one by one, not in a tuple).
 
     `backend` is "loky" (processes on this machine) or "dask" (the workers of
     the Dask cluster at `scheduler`, or of the client already created).
@@ -111,11 +117,11 @@ def run_parallel(
         if not tasks:
             return []
         if n_jobs == 1 and backend == "loky":
-            return _collect((fn(task) for task in tasks), bar, on_result)
+            return _collect((fn(task, *shared) for task in tasks), bar, on_result)
         joblib = _import_joblib(backend)
         client, owned = _dask_client(scheduler) if backend == "dask" else (None, False)
         try:
-            return _collect(_joblib_results(joblib, fn, tasks, n_jobs, backend), bar, on_result)
+            return _collect(_joblib_results(joblib, fn, tasks, shared, n_jobs, backend), bar, on_result)
         finally:
             if owned:
                 client.close()
@@ -133,8 +139,10 @@ def _collect(results: Iterable[R], bar: Progress, on_result: Callable[[int, R], 
     return collected
 
 
-def _joblib_results(joblib: Any, fn: Callable[[T], R], tasks: list[T], n_jobs: int, backend: str) -> Iterator[R]:
-    """fn(task) for each task, yielded in task order as joblib's workers finish them."""
+def _joblib_results(
+    joblib: Any, fn: Callable[..., R], tasks: list[T], shared: Sequence[Any], n_jobs: int, backend: str
+) -> Iterator[R]:
+    """fn(task, *shared) for each task, yielded in task order as joblib's workers finish them."""
     if backend == "loky":
         cores = joblib.cpu_count()  # joblib's count honours CPU affinity and container quotas
         # joblib's convention: -1 is every core, -2 all but one, ...
@@ -145,4 +153,4 @@ def _joblib_results(joblib: Any, fn: Callable[[T], R], tasks: list[T], n_jobs: i
         # Dask workers own their threads (distributed sets OMP/MKL/OPENBLAS_NUM_THREADS=1 per process)
         config = {"n_jobs": n_jobs}
     with joblib.parallel_config(backend=backend, **config):
-        yield from joblib.Parallel(return_as="generator")(joblib.delayed(fn)(task) for task in tasks)
+        yield from joblib.Parallel(return_as="generator")(joblib.delayed(fn)(task, *shared) for task in tasks)

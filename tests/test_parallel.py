@@ -6,6 +6,7 @@ import io
 import sys
 import time
 
+import numpy as np
 import pytest
 
 from nnlite import _parallel
@@ -24,6 +25,10 @@ def _square_late_first(task):
     index, count = task
     time.sleep(0.02 * (count - index))
     return index * index
+
+
+def _weighted_sum(weight, values, offset):
+    return weight * float(values.sum()) + offset
 
 
 def _fail_on_three(value):
@@ -54,6 +59,13 @@ SPIRAL_STUDY = {"dataset": "spiral", "activations": ["relu", "tanh"], "hidden": 
 def test_results_come_back_in_task_order(n_jobs):
     tasks = [(i, 6) for i in range(6)]
     assert run_parallel(_square_late_first, tasks, n_jobs=n_jobs) == [i * i for i in range(6)]
+
+
+@pytest.mark.parametrize("n_jobs", [1, pytest.param(2, marks=needs_joblib)])
+def test_shared_arguments_follow_the_task(n_jobs):
+    values = np.arange(300_000, dtype=np.float64)  # 2.4 MB: loky passes it memory-mapped
+    expected = [w * float(values.sum()) + 0.5 for w in range(4)]
+    assert run_parallel(_weighted_sum, range(4), shared=(values, 0.5), n_jobs=n_jobs) == expected
 
 
 @needs_joblib

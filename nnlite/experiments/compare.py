@@ -267,9 +267,9 @@ def _train(
     return run
 
 
-def _train_task(task: tuple) -> ActivationRun:
-    """One run from its task tuple (a top-level function, so worker processes can unpickle it)."""
-    return _train(*task)
+def _train_task(task: tuple, *data: np.ndarray) -> ActivationRun:
+    """One run from its task tuple and the data (a top-level function, so worker processes can unpickle it)."""
+    return _train(data, *task)
 
 
 def compare_activations(
@@ -329,7 +329,7 @@ def compare_activations(
         raise ValueError(f"histogram_epochs must lie in 0..{epochs}, got {histogram_epochs}")
     name, data = _load(dataset)  # after the checks: a typo should not wait for MNIST to load
 
-    tasks = [(data, act, hidden, seed, epochs, batch_size, learning_rate, histogram_epochs)
+    tasks = [(act, hidden, seed, epochs, batch_size, learning_rate, histogram_epochs)
              for seed in seeds for act in names]
 
     def report(index: int, run: ActivationRun) -> str | None:
@@ -338,7 +338,8 @@ def compare_activations(
         return (f"[{index + 1}/{len(tasks)}] {run.activation:<11} seed {run.seed}: "
                 f"test accuracy {run.test_accuracy:.4f}, {run.wall_time:.1f} s")
 
-    runs = run_parallel(_train_task, tasks, n_jobs=n_jobs, backend=backend, scheduler=scheduler,
+    # the data travel once per worker (shared), not once per run
+    runs = run_parallel(_train_task, tasks, shared=data, n_jobs=n_jobs, backend=backend, scheduler=scheduler,
                         desc="compare", on_result=report)
     return ComparisonResults(name, names, hidden, epochs, seeds, batch_size, float(learning_rate),
                              histogram_epochs, runs)

@@ -104,10 +104,10 @@ class MinimalModelResults:
         return json.dumps(self.to_dict(), indent=1)
 
 
-def _apply(task: tuple) -> Any:
-    """function(*args) for a task (function, args): the one worker entry point of this module."""
+def _apply(task: tuple, x: np.ndarray) -> Any:
+    """function(x, *args) for a task (function, args): the one worker entry point of this module."""
     function, args = task
-    return function(*args)
+    return function(x, *args)
 
 
 def _binned_information(
@@ -184,10 +184,10 @@ def run_minimal_model(
     # independent runs, the slow KDE ones first so they start at once: one per activation
     # for the binned estimates, and the bias, bin-count and KDE studies for tanh and relu
     tanh_relu = ("tanh", "relu")
-    tasks = [(_tanh_relu_studies, (x, weights, name, biases, bias_bins, tuple(bin_counts), kde_every,
-                                   noise_variance)) for name in tanh_relu]
-    tasks += [(_binned_information, (x, weights, name, cfg, bins)) for name, cfg in activations.items()]
-    done = run_parallel(_apply, tasks, n_jobs=n_jobs, backend=backend, scheduler=scheduler,
+    tasks = [(_tanh_relu_studies, (weights, name, biases, bias_bins, tuple(bin_counts), kde_every, noise_variance))
+             for name in tanh_relu]
+    tasks += [(_binned_information, (weights, name, cfg, bins)) for name, cfg in activations.items()]
+    done = run_parallel(_apply, tasks, shared=(x,), n_jobs=n_jobs, backend=backend, scheduler=scheduler,
                         desc="minimal-model sweeps")
     studies, binned = dict(zip(tanh_relu, done)), dict(zip(activations, done[len(tanh_relu):]))
     bias_sweep = {name: study[0] for name, study in studies.items()}
