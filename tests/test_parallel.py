@@ -14,7 +14,7 @@ from nnlite._parallel import check_n_jobs, run_parallel
 from nnlite._progress import Progress
 from nnlite.cli import main
 from nnlite.experiments import compare_activations
-from nnlite.experiments.minimal_model import run_minimal_model
+from nnlite.experiments.minimal_model import run_minimal_model, write_minimal_model
 
 needs_joblib = pytest.mark.skipif(importlib.util.find_spec("joblib") is None,
                                   reason='joblib is not installed: pip install -e ".[parallel]"')
@@ -84,12 +84,6 @@ def test_bad_backend_and_stray_scheduler_are_named():
         check_n_jobs(2, "threads")
     with pytest.raises(ValueError, match="scheduler is the address of a Dask cluster"):
         run_parallel(abs, [1], n_jobs=1, scheduler="tcp://localhost:8786")
-
-
-@needs_joblib
-def test_a_worker_error_reaches_the_caller_as_itself():
-    with pytest.raises(ValueError, match="task 3 is bad"):
-        run_parallel(_fail_on_three, range(5), n_jobs=2)
 
 
 def test_missing_joblib_is_a_clear_import_error(monkeypatch):
@@ -185,14 +179,24 @@ def test_compare_is_identical_for_one_and_two_jobs():
 
 
 @needs_joblib
-def test_minimal_model_cli_writes_identical_files_for_one_and_two_jobs(tmp_path, capsys):
-    outputs = []
-    for jobs in ("1", "2"):
-        out = tmp_path / f"jobs{jobs}"
-        assert main(["minimal-model", "--samples", "300", "--out", str(out), "--dpi", "40", "--jobs", jobs]) == 0
-        outputs.append({p.name: p.read_bytes() for p in out.iterdir()})
-    assert len(outputs[0]) == 9 and "results.json" in outputs[0]
-    assert outputs[0] == outputs[1]  # every figure's PNG bytes and the JSON
+def test_minimal_model_figures_and_json_are_identical_for_one_and_two_jobs(tmp_path):
+    results = run_minimal_model(n_samples=200, weights=[0.5, 2.0, 8.0], activations={"tanh": {}, "relu": {}},
+                                bin_counts=(10, 30), kde_every=1)
+    files = []
+    for n_jobs in (1, 2):
+        written = write_minimal_model(results, tmp_path / f"jobs{n_jobs}", dpi=30, n_jobs=n_jobs)
+        files.append({path.name: path.read_bytes() for path in written})
+    assert len(files[0]) == 9 and "results.json" in files[0]
+    assert files[0] == files[1]  # every figure's PNG bytes and the JSON
+
+
+@needs_joblib
+def test_minimal_model_cli_runs_with_two_jobs(tmp_path, capsys):
+    out = tmp_path / "results"
+    assert main(["minimal-model", "--samples", "300", "--out", str(out), "--dpi", "20", "--jobs", "2"]) == 0
+    serial = run_minimal_model(n_samples=300)
+    assert (out / "results.json").read_text() == serial.to_json()
+    assert len(list(out.glob("*.png"))) == 8
     assert capsys.readouterr().err == ""
 
 
@@ -207,6 +211,13 @@ def test_cli_parallel_option_errors(tmp_path, capsys, argv, message):
     with pytest.raises(SystemExit) as exc:
         main([*argv, "--out", str(tmp_path)])
     assert exc.value.code == 2 and message in capsys.readouterr().err
+
+
+@needs_joblib
+def test_a_worker_error_reaches_the_caller_as_itself():
+    # last of the loky tests: joblib stops the workers after an error, and the others reuse them
+    with pytest.raises(ValueError, match="task 3 is bad"):
+        run_parallel(_fail_on_three, range(5), n_jobs=2)
 
 
 def test_dask_backend_needs_a_cluster():
