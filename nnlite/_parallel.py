@@ -103,7 +103,8 @@ def run_parallel(
     be weakly referenced: pass arrays one by one, not in a tuple).
 
     `backend` is "loky" (processes on this machine) or "dask" (the workers of
-    the Dask cluster at `scheduler`, or of the client already created).
+    the Dask cluster at `scheduler`, or of the client already created; there
+    the cluster's worker threads set how many runs go at once, not `n_jobs`).
     Progress (`unit` done / total, elapsed, remaining) goes to stderr when it
     is a terminal; `progress=False` silences it, True forces it.
     `on_result(index, result)` is called here, in task order, as results

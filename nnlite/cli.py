@@ -149,7 +149,8 @@ def _add_parallel_options(p: argparse.ArgumentParser) -> None:
                    help="independent runs at once: 1 in this process (default), N workers, -1 every core "
                         "(needs joblib: pip install -e \".[parallel]\")")
     p.add_argument("--backend", default="loky", choices=["loky", "dask"],
-                   help="loky: worker processes on this machine (default); dask: the Dask cluster at --scheduler")
+                   help="loky: --jobs worker processes on this machine (default); "
+                        "dask: every worker of the Dask cluster at --scheduler")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (with --backend dask)")
 

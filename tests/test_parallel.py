@@ -43,6 +43,12 @@ def _blas_threads(_):
     return [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
 
 
+def _dask_worker_address(_):
+    from dask.distributed import get_worker
+
+    return get_worker().address  # raises ValueError outside a Dask worker
+
+
 class _FakeTerminal(io.StringIO):
     def isatty(self):
         return True
@@ -236,8 +242,11 @@ def test_a_local_dask_cluster_gives_identical_results():
         by_address = compare_activations(**SPIRAL_STUDY, backend="dask", scheduler=cluster.scheduler_address)
         with distributed.Client(cluster):  # the client already created is used when no scheduler is given
             model = run_minimal_model(n_samples=300, weights=[0.5, 2.0, 8.0], kde_every=1, backend="dask")
+            where = run_parallel(_dask_worker_address, range(3), backend="dask")
+        worker = next(iter(cluster.workers.values())).address
     assert _without_wall_time(by_address.runs) == _without_wall_time(serial_study.runs)
     assert model.to_json() == serial_model.to_json()
+    assert where == [worker] * 3  # the runs ran on the cluster's worker, not in this thread
 
 
 def test_parallel_module_documents_its_install_hints():
