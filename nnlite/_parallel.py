@@ -3,8 +3,8 @@
     results = run_parallel(train_one, tasks, n_jobs=2)          # loky processes (joblib)
     results = run_parallel(train_one, tasks, n_jobs=-1, backend="dask", scheduler="tcp://host:8786")
 
-`fn(task)` is called once per task and the results come back in the order of
-`tasks`, whatever `n_jobs` or the backend. Each run must draw its randomness
+`fn(task, *shared)` is called once per task and the results come back in the
+order of `tasks`, whatever `n_jobs` or the backend. Each run must draw its randomness
 from its own task (a seed), never from shared state, so results are identical
 for every `n_jobs`. `n_jobs=1` is a plain loop in this process and needs
 nothing installed; anything else needs joblib, the optional extra

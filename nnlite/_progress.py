@@ -66,13 +66,13 @@ class Progress:
         if self.enabled and (now - self._last_draw >= self.min_interval or self.done >= self.total):
             self._draw(now)
 
-    def write(self, text: str, file: TextIO | None = None) -> None:
-        """Print `text` (to stdout by default) above the progress line, which is then redrawn."""
+    def write(self, text: str) -> None:
+        """Print `text` on stdout above the progress line, which is then redrawn."""
         if self.enabled and self._width:
             self.stream.write("\r" + " " * self._width + "\r")
             self.stream.flush()
             self._width = 0
-        print(text, file=sys.stdout if file is None else file, flush=True)
+        print(text, flush=True)
         if self.enabled and self.done:
             self._draw(time.perf_counter())
 
