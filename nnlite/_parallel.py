@@ -10,13 +10,19 @@ for every `n_jobs`. `n_jobs=1` is a plain loop in this process and needs
 nothing installed; anything else needs joblib, the optional extra
 `parallel` (and `dask[distributed]` for the dask backend).
 
-Inside loky workers the BLAS/OpenMP threads are limited to cores // workers
-(joblib's `inner_max_num_threads`), so 2 workers on 2 cores run one BLAS
-thread each instead of oversubscribing the cores with four.
+Every run uses one BLAS/OpenMP thread, whatever `n_jobs` or the backend
+(threadpoolctl, in the `parallel` extra; loky workers also start with
+joblib's `inner_max_num_threads=1`). Two reasons: 2 workers on 2 cores do not
+oversubscribe the cores with four threads, and OpenBLAS's results depend on
+its thread count in the last bits (measured: a digits run's validation loss
+moved by one ulp between 1 and 2 threads), so a fixed count is what makes the
+results identical for every `n_jobs`. The runs are small matrix products,
+where a second BLAS thread gains little; the workers are the parallelism.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
@@ -28,8 +34,9 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 BACKENDS = ("loky", "dask")
-_INSTALL_HINT = 'pip install -e ".[parallel]" (in the nnlite checkout) or: pip install joblib'
-_DASK_HINT = 'pip install -e ".[dask]" (in the nnlite checkout) or: pip install "dask[distributed]" joblib'
+_INSTALL_HINT = 'pip install -e ".[parallel]" (in the nnlite checkout) or: pip install joblib threadpoolctl'
+_DASK_HINT = ('pip install -e ".[dask]" (in the nnlite checkout) '
+              'or: pip install "dask[distributed]" joblib threadpoolctl')
 
 
 def check_n_jobs(n_jobs: Any, backend: str = "loky") -> int:
@@ -118,7 +125,8 @@ def run_parallel(
         if not tasks:
             return []
         if n_jobs == 1 and backend == "loky":
-            return _collect((fn(task, *shared) for task in tasks), bar, on_result)
+            with _one_blas_thread:
+                return _collect((fn(task, *shared) for task in tasks), bar, on_result)
         joblib = _import_joblib(backend)
         client, owned = _dask_client(scheduler) if backend == "dask" else (None, False)
         try:
@@ -148,10 +156,52 @@ def _joblib_results(
         cores = joblib.cpu_count()  # joblib's count honours CPU affinity and container quotas
         # joblib's convention: -1 is every core, -2 all but one, ...
         workers = max(1, min(cores + 1 + n_jobs if n_jobs < 0 else n_jobs, len(tasks)))
-        # BLAS/OpenMP threads per worker: the cores shared out, so workers never oversubscribe them
-        config = {"n_jobs": workers, "inner_max_num_threads": max(1, cores // workers)}
+        config = {"n_jobs": workers, "inner_max_num_threads": 1}
     else:
-        # Dask workers own their threads (distributed sets OMP/MKL/OPENBLAS_NUM_THREADS=1 per process)
-        config = {"n_jobs": n_jobs}
+        config = {"n_jobs": n_jobs}  # the dask backend runs on every worker thread of the cluster
+    run = joblib.delayed(_on_one_blas_thread)
     with joblib.parallel_config(backend=backend, **config):
-        yield from joblib.Parallel(return_as="generator")(joblib.delayed(fn)(task, *shared) for task in tasks)
+        yield from joblib.Parallel(return_as="generator")(run(fn, task, *shared) for task in tasks)
+
+
+class _OneBlasThread:
+    """While any run is inside, BLAS and OpenMP run one thread in this process; the last to leave restores them.
+
+    Counted rather than nested, so that runs on several threads of one process
+    (an in-process Dask cluster) never restore the limit under each other.
+    Without threadpoolctl it does nothing.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._inside = 0
+        self._limiter: Any = None
+
+    def __enter__(self) -> None:
+        with self._lock:
+            if self._inside == 0:
+                try:
+                    from threadpoolctl import threadpool_limits
+                except ImportError:
+                    self._limiter = None
+                else:
+                    self._limiter = threadpool_limits(limits=1)
+            self._inside += 1
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            self._inside -= 1
+            if self._inside == 0 and self._limiter is not None:
+                self._limiter.restore_original_limits()
+                self._limiter = None
+
+
+_one_blas_thread = _OneBlasThread()
+
+
+def _on_one_blas_thread(fn: Callable[..., R], task: T, *shared: Any) -> R:
+    """fn(task, *shared) on one BLAS thread: what a worker (loky or Dask) runs for each task.
+
+    """
+    with _one_blas_thread:
+        return fn(task, *shared)

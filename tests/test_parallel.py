@@ -110,16 +110,32 @@ def test_missing_dask_is_a_clear_import_error(monkeypatch):
         run_parallel(abs, [1], backend="dask")
 
 
-@needs_joblib
-def test_each_worker_runs_its_share_of_the_blas_threads():
-    import joblib
-
+@pytest.mark.parametrize("n_jobs", [1, pytest.param(2, marks=needs_joblib)])
+def test_every_run_uses_one_blas_thread(n_jobs):
+    # OpenBLAS's last bits depend on its thread count: one thread everywhere keeps results identical
     pytest.importorskip("threadpoolctl")
-    threads = run_parallel(_blas_threads, range(2), n_jobs=2)
+    threads = run_parallel(_blas_threads, range(3), n_jobs=n_jobs)
     if not any(threads):
         pytest.skip("threadpoolctl finds no BLAS library in numpy")
-    share = max(1, joblib.cpu_count() // 2)
-    assert all(0 < n <= share for counts in threads for n in counts), threads
+    assert threads == [[1]] * 3 or all(counts and set(counts) == {1} for counts in threads), threads
+
+
+def test_the_blas_limit_is_restored_by_the_last_run_to_leave():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+
+    def counts():
+        return [pool["num_threads"] for pool in threadpoolctl.threadpool_info()]
+
+    before = counts()
+    if not any(n > 1 for n in before):
+        pytest.skip("no multi-threaded BLAS or OpenMP library here")
+    # two overlapping runs, as two worker threads of one process would have them
+    _parallel._one_blas_thread.__enter__()
+    _parallel._one_blas_thread.__enter__()
+    _parallel._one_blas_thread.__exit__(None, None, None)
+    assert set(counts()) == {1}  # the first to leave must not lift the limit under the other
+    _parallel._one_blas_thread.__exit__(None, None, None)
+    assert counts() == before
 
 
 @needs_joblib
@@ -236,7 +252,8 @@ def test_a_local_dask_cluster_gives_identical_results():
     distributed = pytest.importorskip("dask.distributed")
     serial_study = compare_activations(**SPIRAL_STUDY)
     serial_model = run_minimal_model(n_samples=300, weights=[0.5, 2.0, 8.0], kde_every=1)
-    # threads in this process: no worker processes to start, no ports opened beyond the scheduler's
+    # worker threads in this process: nothing to spawn, no ports (with one thread in all, joblib would
+    # run the tasks here instead)
     with distributed.LocalCluster(processes=False, n_workers=1, threads_per_worker=2,
                                   dashboard_address=None) as cluster:
         by_address = compare_activations(**SPIRAL_STUDY, backend="dask", scheduler=cluster.scheduler_address)
