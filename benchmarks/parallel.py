@@ -11,13 +11,10 @@ serial, ...) so both see the same machine load:
 The first parallel call also starts the worker processes (loky keeps them
 for later calls); it is reported on its own ("cold"), and the min / median /
 max below are over the later, warm calls. Ratio = serial median / parallel
-median (above 1: parallel is faster). Each worker runs one BLAS thread
-(2 workers on 2 cores), so the serial study is also timed with this
-process's BLAS limited to one thread: on a loaded machine OpenBLAS's
-spinning threads can slow the default serial run several times over, and
-that ratio alone would overstate what the workers gain. Every parallel result is checked
-against the serial one: runs equal apart from their wall times, PNG and JSON
-files byte for byte.
+median (above 1: parallel is faster). Every run uses one BLAS thread,
+serial or not (see nnlite._parallel), so the ratio is what the workers
+gain. Every parallel result is checked against the serial one: runs equal
+apart from their wall times, PNG and JSON files byte for byte.
 
     python benchmarks/parallel.py                   # digits, 5 epochs, 3 repeats
     python benchmarks/parallel.py --epochs 2 --repeats 2 --samples 20000
@@ -33,7 +30,6 @@ import os
 import sys
 import tempfile
 import time
-from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -52,31 +48,19 @@ def timed(function, *args):
     return time.perf_counter() - start, result
 
 
-def one_blas_thread(function, n_jobs):
-    """function(n_jobs) with this process's BLAS limited to one thread, as each worker's is."""
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(1):
-        return function(n_jobs)
-
-
 def alternate(function, repeats: int) -> tuple[dict, object, object, object]:
-    """Time function(1), function(1) on one BLAS thread, and function(N_JOBS), `repeats` times each,
-    in alternation, after one cold parallel call; return the statistics and the three last results."""
+    """Time function(1) and function(N_JOBS) `repeats` times each, in alternation, after one cold
+    parallel call; return the statistics and the last serial, last parallel and cold results."""
     cold, first = timed(function, N_JOBS)
-    calls = {"serial": (function, 1), "serial_1_blas_thread": (partial(one_blas_thread, function), 1),
-             "parallel": (function, N_JOBS)}
-    times = {name: [] for name in calls}
+    times = {1: [], N_JOBS: []}
     results = {}
     for _ in range(repeats):
-        for name, (call, n_jobs) in calls.items():
-            seconds, results[name] = timed(call, n_jobs)
-            times[name].append(seconds)
-    stats = {f"{name}_s": summary(values) for name, values in times.items()}
-    stats["parallel_cold_s"] = cold
+        for n_jobs in times:
+            seconds, results[n_jobs] = timed(function, n_jobs)
+            times[n_jobs].append(seconds)
+    stats = {"serial_s": summary(times[1]), "parallel_s": summary(times[N_JOBS]), "parallel_cold_s": cold}
     stats["ratio"] = stats["serial_s"]["median"] / stats["parallel_s"]["median"]
-    stats["ratio_1_blas_thread"] = stats["serial_1_blas_thread_s"]["median"] / stats["parallel_s"]["median"]
-    return stats, results["serial"], results["parallel"], first
+    return stats, results[1], results[N_JOBS], first
 
 
 def summary(times: list[float]) -> dict:
@@ -85,13 +69,11 @@ def summary(times: list[float]) -> dict:
 
 def show(name: str, stats: dict, identical: bool) -> None:
     print(f"{name}")
-    for label, key in (("n_jobs=1", "serial_s"), ("n_jobs=1, 1 BLAS thread", "serial_1_blas_thread_s"),
-                       (f"n_jobs={N_JOBS} (warm)", "parallel_s")):
+    for label, key in (("n_jobs=1", "serial_s"), (f"n_jobs={N_JOBS} (warm)", "parallel_s")):
         t = stats[key]
-        print(f"  {label:<24}{t['min']:7.2f} / {t['median']:7.2f} / {t['max']:7.2f} s (min / median / max)")
-    print(f"  n_jobs={N_JOBS} (cold)         {stats['parallel_cold_s']:7.2f} s (workers started)")
-    print(f"  ratio {stats['ratio']:.2f}x, against 1 BLAS thread {stats['ratio_1_blas_thread']:.2f}x; "
-          f"identical results: {identical}")
+        print(f"  {label:<16}{t['min']:7.2f} / {t['median']:7.2f} / {t['max']:7.2f} s (min / median / max)")
+    print(f"  n_jobs={N_JOBS} (cold) {stats['parallel_cold_s']:7.2f} s (workers started)")
+    print(f"  ratio {stats['ratio']:.2f}x; identical results: {identical}")
 
 
 def without_wall_time(results) -> list:
