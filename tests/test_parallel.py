@@ -270,3 +270,15 @@ def test_parallel_module_documents_its_install_hints():
     # the hints name this checkout's extras, never the unrelated PyPI project "nnlite"
     for hint in (_parallel._INSTALL_HINT, _parallel._DASK_HINT):
         assert 'pip install -e ".[' in hint and "pip install nnlite" not in hint
+
+
+def test_bench_counts_its_timed_calls_on_a_terminal_only(monkeypatch, capsys):
+    from nnlite.bench import bench
+
+    bench("relu", size=1000, repeats=2)
+    assert capsys.readouterr().err == ""
+    terminal = _FakeTerminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    bench("relu", size=1000, repeats=2)
+    # three timings (floor, forward, forward+backward) of a warm-up and 2 repeats each
+    assert terminal.getvalue().split("\r")[-1].startswith("bench relu: 9/9 timed calls")
