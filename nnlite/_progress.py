@@ -66,6 +66,16 @@ class Progress:
         if self.enabled and (now - self._last_draw >= self.min_interval or self.done >= self.total):
             self._draw(now)
 
+    def write(self, text: str) -> None:
+        """Print `text` on stdout above the progress line, which is then redrawn."""
+        if self.enabled and self._width:
+            self.stream.write("\r" + " " * self._width + "\r")
+            self.stream.flush()
+            self._width = 0
+        print(text, flush=True)
+        if self.enabled and self.done:
+            self._draw(time.perf_counter())
+
     def line(self, now: float | None = None) -> str:
         """The text shown: ``desc: done/total unit, E s elapsed, ~R s left``."""
         elapsed = (time.perf_counter() if now is None else now) - self._start

@@ -15,18 +15,26 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import activations
+from ._progress import Progress
 
 __all__ = ["bench", "BenchResult", "median_time"]
 
 
-def median_time(func: Callable[[], object], repeats: int = 7) -> float:
-    """Median wall time of `func()` in seconds over `repeats` calls, after one warm-up call."""
+def median_time(func: Callable[[], object], repeats: int = 7, progress: Progress | None = None) -> float:
+    """Median wall time of `func()` in seconds over `repeats` calls, after one warm-up call.
+
+    Each call, the warm-up included, counts one step on `progress` when given.
+    """
     func()
     times = []
+    if progress is not None:
+        progress.update()
     for _ in range(repeats):
         start = time.perf_counter()
         func()
         times.append(time.perf_counter() - start)
+        if progress is not None:
+            progress.update()
     return float(np.median(times))
 
 
@@ -92,18 +100,21 @@ def bench(
     if act.name == "maxout":
         x = x[: size - size % getattr(act, "pieces", 1)]
     out = np.empty_like(x)
-    floor = median_time(lambda: np.add(x, 1, out=out), repeats)
+    # three timings of repeats + 1 calls each: large sizes take a while, so a terminal shows them
+    bar = Progress(3 * (int(repeats) + 1), f"bench {act.name}", unit="timed calls")
+    floor = median_time(lambda: np.add(x, 1, out=out), repeats, bar)
     was_reusing, act.reuse_buffers = act.reuse_buffers, reuse_buffers
     try:
-        forward = median_time(lambda: act.forward(x), repeats)
+        forward = median_time(lambda: act.forward(x), repeats, bar)
         dvalues = np.ones_like(act.forward(x))
 
         def forward_backward() -> None:
             act.forward(x)
             act.backward(dvalues)
 
-        forward_backward_time = median_time(forward_backward, repeats)
+        forward_backward_time = median_time(forward_backward, repeats, bar)
     finally:
+        bar.close()
         act.reuse_buffers = was_reusing
         act._buffers.clear()
     return BenchResult(

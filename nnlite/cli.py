@@ -103,6 +103,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     results = compare_activations(
         args.dataset, [a.strip() for a in args.activations.split(",") if a.strip()], hidden=args.hidden,
         epochs=args.epochs, seeds=range(args.seeds), batch_size=args.batch_size, learning_rate=args.lr, verbose=True,
+        **_parallel_kwargs(args),
     )
     caption = (f"{results.dataset}: hidden layers {'-'.join(map(str, results.hidden))}, {results.epochs} epochs, "
                f"seeds {', '.join(map(str, results.seeds))}, batch {results.batch_size}, "
@@ -129,8 +130,8 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 def _cmd_minimal_model(args: argparse.Namespace) -> int:
     from .experiments.minimal_model import run_minimal_model, write_minimal_model
 
-    results = run_minimal_model(n_samples=args.samples, seed=args.seed, bins=args.bins)
-    written = write_minimal_model(results, args.out, dpi=args.dpi)
+    results = run_minimal_model(n_samples=args.samples, seed=args.seed, bins=args.bins, **_parallel_kwargs(args))
+    written = write_minimal_model(results, args.out, dpi=args.dpi, **_parallel_kwargs(args))
     h = results.input_entropy
     print(f"H(X), 50 bins: {h['x_50_bins']:.2f} bits; a second draw: {h['second_draw_50_bins']:.2f} bits, "
           f"{h['second_draw_5_bins']:.2f} bits with 5 bins")
@@ -141,6 +142,24 @@ def _cmd_minimal_model(args: argparse.Namespace) -> int:
               f"global bins {glob[0]:5.2f} -> {glob[-1]:5.2f} bits (w {w0:g} -> {w1:g})")
     print(f"wrote {', '.join(p.name for p in written)} to {args.out}")
     return 0
+
+
+def _add_parallel_options(p: argparse.ArgumentParser) -> None:
+    """--jobs, --backend and --scheduler, read back by `_parallel_kwargs`."""
+    p.add_argument("--jobs", type=int, default=1,
+                   help="independent runs at once: 1 in this process (default), N workers, -1 every core "
+                        "(needs joblib: pip install -e \".[parallel]\")")
+    p.add_argument("--backend", default="loky", choices=["loky", "dask"],
+                   help="loky: --jobs worker processes on this machine (default); "
+                        "dask: every worker of the Dask cluster at --scheduler")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (with --backend dask)")
+
+
+def _parallel_kwargs(args: argparse.Namespace) -> dict:
+    if args.scheduler is not None and args.backend != "dask":
+        raise ValueError("--scheduler is the address of a Dask cluster: use it with --backend dask")
+    return {"n_jobs": args.jobs, "backend": args.backend, "scheduler": args.scheduler}
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -177,6 +196,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (default 0.001)")
     p.add_argument("--out", default="compare", help="folder to write into (default ./compare)")
     p.add_argument("--dpi", type=int, default=70)
+    _add_parallel_options(p)
     p.set_defaults(func=_cmd_compare)
 
     p = sub.add_parser("explain", help="the chain rule for one neuron y = f(w*x + b): every factor of dL/dw, checked")
@@ -195,6 +215,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="np.random.RandomState seed (default 0, the notebooks')")
     p.add_argument("--bins", type=int, default=50, help="bins per weight (default 50)")
     p.add_argument("--dpi", type=int, default=100)
+    _add_parallel_options(p)
     p.set_defaults(func=_cmd_minimal_model)
 
     return parser

@@ -28,6 +28,7 @@ with 5 bins.
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from typing import Any
 import numpy as np
 
 from .. import activations as _activations
+from .._parallel import check_n_jobs, run_parallel
 from ..information import entropy, kde_mutual_information
 from ..neuron import OneNeuron
 
@@ -146,6 +148,36 @@ def _per_row_and_global(neuron: OneNeuron, x: np.ndarray, weights: np.ndarray, b
     return np.concatenate(per_row), np.concatenate(glob)
 
 
+def _apply(task: tuple, x: np.ndarray) -> Any:
+    """function(x, *args) for a task (function, args): the one worker entry point of this module."""
+    function, args = task
+    return function(x, *args)
+
+
+def _binned_information(
+    x: np.ndarray, weights: np.ndarray, name: str, cfg: dict[str, Any], bins: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """I(X;T) per weight for one activation: per-row bins, and the notebooks' global bins."""
+    neuron = OneNeuron(_activations.get(name, **cfg))
+    return _per_row_and_global(neuron, x, weights, bins, _weight_chunks(len(weights), len(x)))
+
+
+def _tanh_relu_studies(
+    x: np.ndarray, weights: np.ndarray, name: str, biases: np.ndarray, bias_bins: int,
+    bin_counts: tuple[int, ...], kde_every: int, noise_variance: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The bias sweep, H(T) against the bin count, and the KDE bound, for one activation."""
+    neuron = OneNeuron(name)
+    chunks = _weight_chunks(len(weights), len(x))
+    bias_sweep = np.stack([
+        np.concatenate([entropy(neuron.sweep(x, weights[c], b), bias_bins) for c in chunks]) for b in biases
+    ]).reshape(len(biases), len(weights))
+    per_chunk = [[entropy(t0, b) for b in bin_counts] for t0 in (neuron.sweep(x, weights[c]) for c in chunks)]
+    bin_dependence = np.concatenate([np.stack(h) for h in per_chunk], axis=1)
+    kde = np.array([kde_mutual_information(neuron.sweep(x, [w])[0], noise_variance) for w in weights[::kde_every]])
+    return bias_sweep, bin_dependence, kde
+
+
 def run_minimal_model(
     *,
     n_samples: int = 1000,
@@ -159,6 +191,9 @@ def run_minimal_model(
     example: tuple[str, float] = ("tanh", 5.0),
     noise_variance: float = 0.1,
     kde_every: int = 10,
+    n_jobs: int = 1,
+    backend: str = "loky",
+    scheduler: str | None = None,
 ) -> MinimalModelResults:
     """Run the reference experiment (see the module docstring) and return its numbers and curves.
 
@@ -166,7 +201,12 @@ def run_minimal_model(
     stream, needed to reproduce their printed numbers; nothing touches numpy's
     global random state. `activations` maps registry names to their keyword
     parameters (default: the notebooks' eleven).
+
+    The per-activation sweeps are independent runs: `n_jobs` runs them in
+    worker processes (`backend="loky"`, needs joblib) or on a Dask cluster
+    (`backend="dask"`, `scheduler="tcp://HOST:PORT"`), with identical results.
     """
+    check_n_jobs(n_jobs, backend)
     if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 2:
         raise ValueError(f"n_samples must be an integer >= 2, got {n_samples!r}")
     _check_memory(n_samples)
@@ -177,29 +217,30 @@ def run_minimal_model(
     second = stream.standard_normal(n_samples)
     weights = np.arange(0.1, 20, 0.1) if weights is None else np.asarray(weights, dtype=np.float64)
     activations = MINIMAL_MODEL_ACTIVATIONS if activations is None else activations
-    neurons = {name: OneNeuron(_activations.get(name, **cfg)) for name, cfg in activations.items()}
+    for name, cfg in activations.items():
+        _activations.get(name, **cfg)  # a bad name or parameter fails here, before any worker starts
 
     input_entropy = {
         "x_50_bins": entropy(x, 50),
         "second_draw_50_bins": entropy(second, 50),
         "second_draw_5_bins": entropy(second, 5),
     }
-    chunks = _weight_chunks(len(weights), n_samples)
-    mi_per_row, mi_global = {}, {}
-    for name, neuron in neurons.items():
-        mi_per_row[name], mi_global[name] = _per_row_and_global(neuron, x, weights, bins, chunks)
-
     biases = np.asarray(biases, dtype=np.float64)
-    bias_sweep, bin_dependence, kde = {}, {}, {}
     kde_weights = weights[::kde_every]
-    for name in ("tanh", "relu"):
-        neuron = OneNeuron(name)
-        bias_sweep[name] = np.stack([
-            np.concatenate([entropy(neuron.sweep(x, weights[c], b), bias_bins) for c in chunks]) for b in biases
-        ]).reshape(len(biases), len(weights))
-        per_chunk = [[entropy(t0, b) for b in bin_counts] for t0 in (neuron.sweep(x, weights[c]) for c in chunks)]
-        bin_dependence[name] = np.concatenate([np.stack(h) for h in per_chunk], axis=1)
-        kde[name] = np.array([kde_mutual_information(neuron.sweep(x, [w])[0], noise_variance) for w in kde_weights])
+    # independent runs, the slow KDE ones first so they start at once: one per activation
+    # for the binned estimates, and the bias, bin-count and KDE studies for tanh and relu
+    tanh_relu = ("tanh", "relu")
+    tasks = [(_tanh_relu_studies, (weights, name, biases, bias_bins, tuple(bin_counts), kde_every, noise_variance))
+             for name in tanh_relu]
+    tasks += [(_binned_information, (weights, name, cfg, bins)) for name, cfg in activations.items()]
+    done = run_parallel(_apply, tasks, shared=(x,), n_jobs=n_jobs, backend=backend, scheduler=scheduler,
+                        desc="minimal-model sweeps")
+    studies, binned = dict(zip(tanh_relu, done)), dict(zip(activations, done[len(tanh_relu):]))
+    bias_sweep = {name: study[0] for name, study in studies.items()}
+    bin_dependence = {name: study[1] for name, study in studies.items()}
+    kde = {name: study[2] for name, study in studies.items()}
+    mi_per_row = {name: pair[0] for name, pair in binned.items()}
+    mi_global = {name: pair[1] for name, pair in binned.items()}
 
     act_name, w = example
     t = OneNeuron(_activations.get(act_name, **activations.get(act_name, {}))).sweep(x, [w])[0]
@@ -228,47 +269,78 @@ def _curve_points(x: np.ndarray) -> np.ndarray:
     return np.linspace(x.min(), x.max(), _CURVE_POINTS)
 
 
-def write_minimal_model(results: MinimalModelResults, out_dir: str | Path, dpi: int = 100) -> list[Path]:
-    """Write every figure (PNG) and results.json into `out_dir`; return the paths written."""
-    from .. import plotting
+def write_minimal_model(
+    results: MinimalModelResults,
+    out_dir: str | Path,
+    dpi: int = 100,
+    *,
+    n_jobs: int = 1,
+    backend: str = "loky",
+    scheduler: str | None = None,
+) -> list[Path]:
+    """Write every figure (PNG) and results.json into `out_dir`; return the paths written.
 
+    The figures are independent: `n_jobs` draws them in worker processes (or
+    on a Dask cluster with `backend="dask"`), which return the PNG bytes;
+    only this process writes files.
+    """
+    check_n_jobs(n_jobs, backend)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    figures = _figure_specs(results)
+    tasks = [(function, args, kwargs, dpi) for function, args, kwargs in figures.values()]
+    pngs = run_parallel(_draw_png, tasks, n_jobs=n_jobs, backend=backend, scheduler=scheduler,
+                        desc="minimal-model figures", unit="figures")
+    written = []
+    for filename, png in zip(figures, pngs):
+        path = out / filename
+        path.write_bytes(png)
+        written.append(path)
+    path = out / "results.json"
+    path.write_text(results.to_json())
+    written.append(path)
+    return written
+
+
+def _draw_png(task: tuple[str, tuple, dict[str, Any], int]) -> bytes:
+    """The PNG bytes of plotting.<function>(*args, **kwargs) at `dpi`."""
+    from .. import plotting
+
+    function, args, kwargs, dpi = task
+    buffer = io.BytesIO()
+    getattr(plotting, function)(*args, **kwargs).savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
+
+
+def _figure_specs(results: MinimalModelResults) -> dict[str, tuple[str, tuple, dict[str, Any]]]:
+    """filename -> (plotting function name, args, kwargs) for every figure of the experiment."""
     names = list(results.mi_per_row)
     acts = {name: _activations.get(name, **results.settings["activations"].get(name, {})) for name in names}
     h_x = results.input_entropy["x_50_bins"]
     w = results.weights
     ex = results.binning_example
     ex_act = _activations.get(ex["activation"], **results.settings["activations"].get(ex["activation"], {}))
-    figures = {
-        "activations.png": plotting.activation_overlay(list(acts.values())),
-        "activation_grid.png": plotting.neuron_output_grid(acts, _curve_points(results.x), (0.5, 1, 5, 19.9)),
-        "mi_per_row.png": plotting.information_vs_weight(
-            w, results.mi_per_row, f"I(X;T), {results.settings['bins']} bins per weight", reference=h_x),
-        "mi_global.png": plotting.information_vs_weight(
-            w, results.mi_global, f"I(X;T), {results.settings['bins'] - 1} bins over all weights", reference=h_x),
-        "bias_sweep.png": plotting.information_panels(
+    return {
+        "activations.png": ("activation_overlay", (list(acts.values()),), {}),
+        "activation_grid.png": ("neuron_output_grid", (acts, _curve_points(results.x), (0.5, 1, 5, 19.9)), {}),
+        "mi_per_row.png": ("information_vs_weight", (
+            w, results.mi_per_row, f"I(X;T), {results.settings['bins']} bins per weight"), {"reference": h_x}),
+        "mi_global.png": ("information_vs_weight", (
+            w, results.mi_global, f"I(X;T), {results.settings['bins'] - 1} bins over all weights"),
+            {"reference": h_x}),
+        "bias_sweep.png": ("information_panels", (
             w, {name: dict(zip((f"{b:g}" for b in results.biases), curves))
-                for name, curves in results.bias_sweep.items()},
-            legend_title="bias", title=f"bias sweep, {results.bias_bins} bins per weight"),
-        "binning.png": plotting.binning_picture(
+                for name, curves in results.bias_sweep.items()}),
+            {"legend_title": "bias", "title": f"bias sweep, {results.bias_bins} bins per weight"}),
+        "binning.png": ("binning_picture", (
             results.x, ex_act.function(ex["weight"] * results.x), ex["edges"],
-            f"{ex['activation']}, w = {ex['weight']:g}"),
-        "entropy_vs_bins.png": plotting.information_panels(
-            w, {name: dict(zip(results.bin_counts, curves)) for name, curves in results.bin_dependence.items()},
-            legend_title="bins per weight", title="how much of the compression is the binning",
-            ylabel="H(T) (bits)"),
-        "mi_kde.png": plotting.information_vs_weight(
+            f"{ex['activation']}, w = {ex['weight']:g}"), {}),
+        "entropy_vs_bins.png": ("information_panels", (
+            w, {name: dict(zip(results.bin_counts, curves)) for name, curves in results.bin_dependence.items()}),
+            {"legend_title": "bins per weight", "title": "how much of the compression is the binning",
+             "ylabel": "H(T) (bits)"}),
+        "mi_kde.png": ("information_vs_weight", (
             results.kde_weights, results.kde,
-            f"no bins: Kolchinsky & Tracey upper bound, noise variance {results.settings['noise_variance']:g}",
-            ylabel="I(X;T) upper bound (bits)"),
+            f"no bins: Kolchinsky & Tracey upper bound, noise variance {results.settings['noise_variance']:g}"),
+            {"ylabel": "I(X;T) upper bound (bits)"}),
     }
-    written = []
-    for filename, fig in figures.items():
-        path = out / filename
-        fig.savefig(path, dpi=dpi)
-        written.append(path)
-    path = out / "results.json"
-    path.write_text(results.to_json())
-    written.append(path)
-    return written
