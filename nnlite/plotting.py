@@ -176,8 +176,10 @@ def training_curves(history) -> Figure:
             ax.set_ylabel(panel)
         ax.set_xlabel("epoch")
         ax.set_title(panel)
-        ax.legend(fontsize="small")
-    _arrange(fig, left=0.7, wgap=0.85)
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="upper left", ncols=2, fontsize="small", frameon=False)
+    if history.grad_norm:
+        _legend_outside(axes[-1], title="layer")
+    _arrange(fig, left=0.7, right=1.9 if history.grad_norm else 0.2, top=0.6, wgap=0.85)
     return fig
 
 
