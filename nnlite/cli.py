@@ -122,8 +122,19 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     for filename, function in _COMPARE_FIGURES.items():
         getattr(plotting, function)(results).savefig(out / filename, dpi=args.dpi)
     print(results.table())
+    print(_gradient_ratios(results))
     print(f"wrote table.md, results.json and {', '.join(_COMPARE_FIGURES)} to {out}")
     return 0
+
+
+def _gradient_ratios(results) -> str:
+    """The deep study's headline: how much the gradient norm shrinks from the last Dense layer to the first."""
+    layers = list(results.runs[0].grad_norm)
+    lines = [f"\ngradient norm in epoch 1, last Dense layer / first ({layers[-1]} / {layers[0]}, mean over seeds):"]
+    for name in results.activations:
+        first, last = (results.curve(name, "grad_norm", layer)[0] for layer in (layers[0], layers[-1]))
+        lines.append(f"  {name:<12}{last / first:10.4g}x" if first > 0 else f"  {name:<12}{'first layer 0':>11}")
+    return "\n".join(lines)
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:

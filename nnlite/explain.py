@@ -389,7 +389,7 @@ def explain(
             source = "input" if dense.n_inputs == 1 else f"input {i}"
         else:
             source = f"a[{i}] of layer {number - 1}"
-        f_name = act.name if a is not None else "identity"
+        f_name = act.name  # a Dense without an activation after it: "linear", as in the figure
         step = Step(number, f"Dense({dense.n_inputs}, {dense.n_neurons}) + {f_name}", act, (i, j), z_all)
         step.forward = [
             Quantity("x", source, x_i.copy()),

@@ -231,13 +231,14 @@ def comparison_gradient_norms(results) -> Figure:
             ax.plot(epochs, results.curve(name, "grad_norm", layer), color=shade, ls=_LINESTYLES[k % 4],
                     label=layer)
         ax.set_yscale("log")
+        _plain_log_ticks(ax)
         ax.set_title(name)
         ax.set_xlabel("epoch")
         ax.set_ylabel("gradient norm")
     for ax in list(axes.flat)[len(results.activations):]:
         ax.set_visible(False)
     _legend_outside(axes[0, -1], title="Dense layer")
-    _arrange(fig, left=0.75, right=1.3, wgap=0.75, hgap=0.7)
+    _arrange(fig, left=0.85, right=1.3, wgap=0.75, hgap=0.7)
     return fig
 
 
@@ -257,6 +258,7 @@ def gradient_norm_by_layer(results, epoch: int = 1) -> Figure:
         norms = [results.curve(name, "grad_norm", layer)[epoch - 1] for layer in layers]
         ax.plot(depth, norms, marker=markers[k % len(markers)], label=name, **_style(k, count))
     ax.set_yscale("log")
+    _plain_log_ticks(ax)
     ax.set_xticks(depth)
     ax.set_xlabel("Dense layer (1 = input side)")
     ax.set_ylabel("gradient norm (mean over the epoch's batches)")

@@ -95,3 +95,19 @@ def test_import_nnlite_does_not_import_matplotlib():
     code = ("import sys, nnlite; assert 'matplotlib' not in sys.modules, 'imported early'; "
             "nnlite.plotting.activation_gallery(['relu']); assert 'matplotlib' in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_compare_prints_the_layer_by_layer_gradient_ratio(tmp_path, capsys):
+    import json
+
+    out = tmp_path / "cmp"
+    assert main(["compare", "--dataset", "spiral", "--activations", "relu,sigmoid", "--hidden", "4,4",
+                 "--epochs", "1", "--seeds", "1", "--out", str(out), "--dpi", "20"]) == 0
+    printed = capsys.readouterr().out
+    assert "last Dense layer / first (dense3 / dense1" in printed
+    runs = json.loads((out / "results.json").read_text())["runs"]
+    for run in runs:  # one seed: the mean over seeds is the run itself
+        ratio = run["grad_norm"]["dense3"][0] / run["grad_norm"]["dense1"][0]
+        row = next(line for line in printed.splitlines() if line.split()[:1] == [run["activation"]]
+                   and line.rstrip().endswith("x"))
+        assert float(row.split()[1].rstrip("x")) == pytest.approx(ratio, rel=1e-3)

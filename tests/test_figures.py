@@ -132,3 +132,11 @@ def test_binning_picture_states_the_bin_count():
 def test_explanation_figure_axes_are_labelled():
     result = nnlite.explain(nnlite.OneNeuron("tanh", weight=2.0), [0.3, -1.0], [1.0, 0.0])
     _assert_every_axes_labelled(result.figure(), "Explanation.figure")
+
+
+def test_explanation_names_a_bare_dense_layer_alike_in_figure_and_text():
+    X = np.random.default_rng(0).normal(size=(4, 3))
+    model = Sequential([nnlite.Dense(3, 2, seed=0), nnlite.Tanh(), nnlite.Dense(2, 2, seed=1)])
+    result = nnlite.explain(model, X, np.zeros((4, 2)))
+    last_title = result.figure().axes[-1].get_title()
+    assert "linear" in last_title and "Dense(2, 2) + linear" in str(result) and "identity" not in str(result)
