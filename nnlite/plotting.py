@@ -76,12 +76,19 @@ def _plain_log_ticks(ax, axis: str = "y") -> None:
     target.set_minor_formatter(NullFormatter())
 
 
+def _subplots(fig: Figure, *args, **kwargs):
+    """`fig.subplots` with titles at a fixed height: matplotlib would otherwise measure every axis's
+    tick labels on each draw to lift the title over them, the costliest step of drawing a panel."""
+    with matplotlib.rc_context({"axes.titley": 1.0}):
+        return fig.subplots(*args, **kwargs)
+
+
 def _panel_grid(count: int, ncols: int, width: float, height: float) -> tuple[Figure, np.ndarray]:
     """A Figure with `count` panels of width x height inches in rows of `ncols`, the spare ones hidden."""
     ncols = max(1, min(ncols, count))
     nrows = -(-count // ncols)
     fig = Figure(figsize=(width * ncols, height * nrows))
-    axes = fig.subplots(nrows, ncols, squeeze=False)
+    axes = _subplots(fig, nrows, ncols, squeeze=False)
     for ax in axes.flat[count:]:
         ax.set_visible(False)
     return fig, axes
@@ -160,7 +167,7 @@ def training_curves(history) -> Figure:
     if history.grad_norm:
         panels.append("gradient norm")
     fig = Figure(figsize=(4.2 * len(panels), 3.4))
-    axes = fig.subplots(1, len(panels), squeeze=False)[0]
+    axes = _subplots(fig, 1, len(panels), squeeze=False)[0]
     for ax, panel in zip(axes, panels):
         if panel == "gradient norm":
             labels = _layer_labels(list(history.grad_norm))
@@ -194,7 +201,7 @@ def comparison_curves(results) -> Figure:
     epochs = np.arange(1, results.epochs + 1)
     count = len(results.activations)
     fig = Figure(figsize=(10, 7))
-    axes = fig.subplots(2, 2)
+    axes = _subplots(fig, 2, 2)
     panels = (("loss", "training loss"), ("val_loss", "test loss"),
               ("accuracy", "training accuracy"), ("val_accuracy", "test accuracy"))
     for ax, (quantity, title) in zip(axes.flat, panels):
@@ -224,7 +231,7 @@ def comparison_gradient_norms(results) -> Figure:
     ncols = min(4, len(results.activations))
     nrows = -(-len(results.activations) // ncols)
     fig = Figure(figsize=(3.2 * ncols + 1.3, 2.8 * nrows))
-    axes = fig.subplots(nrows, ncols, squeeze=False, sharey=True)
+    axes = _subplots(fig, nrows, ncols, squeeze=False, sharey=True)
     shades = matplotlib.colormaps["viridis"](np.linspace(0, 0.85, len(layers)))
     for ax, name in zip(axes.flat, results.activations):
         for k, (layer, shade) in enumerate(zip(layers, shades)):
@@ -251,7 +258,7 @@ def gradient_norm_by_layer(results, epoch: int = 1) -> Figure:
     layers = list(results.runs[0].grad_norm)
     count = len(results.activations)
     fig = Figure(figsize=(7.5, 4.8))
-    ax = fig.subplots()
+    ax = _subplots(fig)
     depth = np.arange(1, len(layers) + 1)
     markers = "osD^vP*X"
     for k, name in enumerate(results.activations):
@@ -278,7 +285,7 @@ def comparison_histograms(results, seed: int | None = None) -> Figure:
         raise ValueError(f"comparison_histograms: seed {seed} was not run; the seeds are {results.seeds}")
     n = len(results.activations)
     fig = Figure(figsize=(8.5, 2.0 * n + 0.4))
-    axes = fig.subplots(n, 2, squeeze=False)
+    axes = _subplots(fig, n, 2, squeeze=False)
     for row, name in zip(axes, results.activations):
         run = next(r for r in results.runs_of(name) if r.seed == seed)
         for k, (epoch, hists) in enumerate(sorted(run.histograms.items())):
@@ -306,7 +313,7 @@ def comparison_unit_fractions(results) -> Figure:
     epochs = np.arange(1, results.epochs + 1)
     count = len(results.activations)
     fig = Figure(figsize=(11, 3.9))
-    axes = fig.subplots(1, 2, sharey=True)
+    axes = _subplots(fig, 1, 2, sharey=True)
     layers = list(results.runs[0].dead_fraction)
     titles = ("dead units: output 0 on every probe sample",
               "saturated units: |f'(x)| < 1e-3, passing ~no gradient back")
@@ -334,7 +341,7 @@ def activation_overlay(names: Sequence[str | _activations.Activation], z: np.nda
     z = np.linspace(-5, 5, 501) if z is None else np.asarray(z, dtype=np.float64)
     acts = [_activations.get(name) if not isinstance(name, _activations.Activation) else name for name in names]
     fig = Figure(figsize=(7.6, 4.6))
-    ax = fig.subplots()
+    ax = _subplots(fig)
     for k, act in enumerate(acts):
         ax.plot(z, act.function(z), label=act.name, lw=1.8, **_style(k, max(len(acts), 11)))
     ax.set_ylim(-1.5, 4)
@@ -386,7 +393,7 @@ def information_vs_weight(
     With 40 weights or fewer every point is marked, so a kink shows as one."""
     weights = np.asarray(weights, dtype=np.float64)
     fig = Figure(figsize=(8.2, 4.8))
-    ax = fig.subplots()
+    ax = _subplots(fig)
     marker = "o" if weights.size <= 40 else None
     for k, (label, values) in enumerate(curves.items()):
         ax.plot(weights, values, label=label, marker=marker, ms=3, **_style(k, len(curves)))
@@ -417,7 +424,7 @@ def information_panels(
     """One panel per entry of `panels` (panel title -> {curve label -> values per weight}),
     I(X;T) against w: the bias sweep and the bin-count comparison."""
     fig = Figure(figsize=(5.0 * len(panels) + 0.6, 4.2))
-    axes = fig.subplots(1, len(panels), squeeze=False)[0]
+    axes = _subplots(fig, 1, len(panels), squeeze=False)[0]
     for ax, (name, curves) in zip(axes, panels.items()):
         for k, (label, values) in enumerate(curves.items()):
             ax.plot(weights, values, label=str(label), **_style(k, len(curves)))
@@ -437,14 +444,15 @@ def binning_picture(x: np.ndarray, t: np.ndarray, edges: np.ndarray, title: str 
     x, t, edges = (np.asarray(a, dtype=np.float64) for a in (x, t, edges))
     counts, _ = np.histogram(t, edges)
     fig = Figure(figsize=(8.6, 4.4))
-    ax, axh = fig.subplots(1, 2, gridspec_kw={"width_ratios": [2, 1]}, sharey=True)
+    ax, axh = _subplots(fig, 1, 2, gridspec_kw={"width_ratios": [2, 1]}, sharey=True)
     ax.plot(x, t, ".", ms=2)
     # one collection for all the edges, not one artist per line
     ax.hlines(edges, 0, 1, transform=ax.get_yaxis_transform(), color="0.8", lw=0.5, zorder=0)
     ax.set_xlabel("x")
     ax.set_ylabel("T (grey lines: bin edges)")
     ax.set_title(f"{title}: {len(edges) - 1} bins" if title else f"{len(edges) - 1} bins")
-    axh.barh(edges[:-1], counts, height=np.diff(edges), align="edge")
+    axh.stairs(counts, edges, orientation="horizontal", fill=True)  # one artist, not a bar per bin
+    axh.set_xlim(left=0)
     axh.set_xlabel("samples per bin")
     axh.yaxis.set_label_position("right")
     axh.set_ylabel("bin of T")
