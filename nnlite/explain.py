@@ -112,6 +112,7 @@ class Explanation:
 
     @property
     def n_samples(self) -> int:
+        """Number of samples in the explained batch."""
         return len(self.losses)
 
     def _rows(self, backward: bool) -> list[list[str]]:
