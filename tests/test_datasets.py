@@ -51,7 +51,7 @@ def test_load_digits():
 
 def test_load_digits_without_scikit_learn_says_what_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "sklearn.datasets", None)  # makes the import fail
-    with pytest.raises(ImportError, match=r"nnlite\[datasets\]"):
+    with pytest.raises(ImportError, match=r'pip install -e "\.\[datasets\]"'):
         datasets.load_digits()
 
 
