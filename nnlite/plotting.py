@@ -124,7 +124,7 @@ def activation_gallery(
     acts = [_activations.get(n) for n in names]
     if not acts:
         raise ValueError("activation_gallery needs at least one activation")
-    fig, axes = _panel_grid(len(acts), ncols, 2.8, 2.5)
+    fig, axes = _panel_grid(len(acts), ncols, 3.0, 2.5)
     for ax, act in zip(axes.flat, acts):
         y, dy, label = _first_output_curve(act, x)
         ax.plot(x, y, color="C0", label="f(x)")
@@ -136,7 +136,7 @@ def activation_gallery(
         ax.set_ylabel("f(x), f'(x)")
     fig.legend(*axes.flat[0].get_legend_handles_labels(), loc="upper right", ncols=2, fontsize="small",
                frameon=False)
-    _arrange(fig, left=0.55, top=0.55, bottom=0.5, wgap=0.6, hgap=0.75)
+    _arrange(fig, left=0.75, top=0.55, bottom=0.5, wgap=0.85, hgap=0.75)
     return fig
 
 
@@ -388,7 +388,7 @@ def information_vs_weight(
     ylabel: str = "I(X;T) = H(T) (bits)",
 ) -> Figure:
     """Binned I(X;T) against the weight w, one curve per label in `curves`
-    (label -> values, one per weight); `reference` draws a dashed line, e.g. H(X),
+    (label -> values, one per weight); `reference` draws a black line, e.g. H(X),
     and a caption saying that estimates above it are a binning artefact.
     With 40 weights or fewer every point is marked, so a kink shows as one."""
     weights = np.asarray(weights, dtype=np.float64)
@@ -398,7 +398,7 @@ def information_vs_weight(
     for k, (label, values) in enumerate(curves.items()):
         ax.plot(weights, values, label=label, marker=marker, ms=3, **_style(k, len(curves)))
     if reference is not None:
-        ax.axhline(reference, color="0.3", ls=(0, (6, 3)), lw=1.2, label=f"H(X) = {reference:.2f} bits")
+        ax.axhline(reference, color="k", lw=0.9, label=f"H(X) = {reference:.2f} bits")
     ax.set_xlabel("weight w")
     ax.set_ylabel(ylabel)
     ax.set_title(title)
