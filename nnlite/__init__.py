@@ -12,8 +12,8 @@ Quick start::
 
     X, y = nnlite.datasets.spiral(100, 3, seed=0)
     model = nnlite.Sequential([nnlite.Dense(2, 64, seed=0), nnlite.ReLU(), nnlite.Dense(64, 3, seed=1)])
-    history = model.fit(X, y, loss="softmax_cross_entropy", optimizer=nnlite.Adam(learning_rate=0.01),
-                        epochs=100, seed=0)
+    history = model.fit(X, y, loss="softmax_cross_entropy", optimizer=nnlite.Adam(learning_rate=0.02),
+                        epochs=300, seed=0)
     fig = nnlite.plotting.training_curves(history)   # a matplotlib Figure: fig.savefig("curves.png")
 
 The names re-exported here are the public API. From a shell,

@@ -111,3 +111,14 @@ def test_compare_prints_the_layer_by_layer_gradient_ratio(tmp_path, capsys):
         row = next(line for line in printed.splitlines() if line.split()[:1] == [run["activation"]]
                    and line.rstrip().endswith("x"))
         assert float(row.split()[1].rstrip("x")) == pytest.approx(ratio, rel=1e-3)
+
+
+def test_package_docstring_quick_start_runs_and_trains():
+    import textwrap
+
+    code = textwrap.dedent(nnlite.__doc__.split("Quick start::")[1].split("The names")[0])
+    namespace = {}
+    exec(code, namespace)  # noqa: S102 - the quick start must run as printed
+    history = namespace["history"]
+    assert history.epochs == 300 and history.accuracy[-1] > 0.6  # three spiral arms: chance is 1/3
+    assert namespace["fig"].axes

@@ -140,3 +140,17 @@ def test_explanation_names_a_bare_dense_layer_alike_in_figure_and_text():
     result = nnlite.explain(model, X, np.zeros((4, 2)))
     last_title = result.figure().axes[-1].get_title()
     assert "linear" in last_title and "Dense(2, 2) + linear" in str(result) and "identity" not in str(result)
+
+
+def test_readme_images_exist_under_the_names_the_commands_write():
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", (root / "README.md").read_text(encoding="utf-8"))
+    assert images
+    written = {"gallery.png", "mi_per_row.png", "mi_global.png", "entropy_vs_bins.png", "curves.png",
+               "gradient_by_layer.png"}  # names that nnlite gallery / minimal-model / compare write
+    for image in images:
+        assert (root / image).is_file(), image
+        assert Path(image).name in written, image
