@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
+from matplotlib.ticker import LogFormatter, MaxNLocator
 
 from . import activations as _activations
 
@@ -68,12 +68,18 @@ def _legend_outside(ax, **kwargs) -> None:
     ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, fontsize="small", **kwargs)
 
 
+class _PlainLogFormatter(LogFormatter):
+    """matplotlib's choice of which log ticks to label, written as plain numbers (0.3, 1, 20), not 3x10^-1."""
+
+    def _num_to_string(self, x, vmin, vmax):
+        return f"{x:g}"
+
+
 def _plain_log_ticks(ax, axis: str = "y") -> None:
-    """Log-scale ticks as plain numbers (0.2, 1, 30), not 2x10^-1: major ticks only, at 1-2-5 steps."""
+    """Plain-number labels on a log axis; minor ticks are labelled too when it spans under two decades."""
     target = ax.yaxis if axis == "y" else ax.xaxis
-    target.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
-    target.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-    target.set_minor_formatter(NullFormatter())
+    target.set_major_formatter(_PlainLogFormatter())
+    target.set_minor_formatter(_PlainLogFormatter(labelOnlyBase=False, minor_thresholds=(2, 0.5)))
 
 
 def _subplots(fig: Figure, *args, **kwargs):
@@ -174,7 +180,8 @@ def training_curves(history) -> Figure:
             for k, (key, norms) in enumerate(history.grad_norm.items()):
                 ax.plot(epochs, norms, label=labels[key], **_style(k, len(labels)))
             ax.set_yscale("log")
-            ax.set_ylabel("L2 norm of the layer's gradient")
+            _plain_log_ticks(ax)
+            ax.set_ylabel("gradient L2 norm")
         else:
             train, val = getattr(history, panel), getattr(history, f"val_{panel}")
             ax.plot(epochs, train, color="C0", label="train")
@@ -186,7 +193,7 @@ def training_curves(history) -> Figure:
     fig.legend(*axes[0].get_legend_handles_labels(), loc="upper left", ncols=2, fontsize="small", frameon=False)
     if history.grad_norm:
         _legend_outside(axes[-1], title="layer")
-    _arrange(fig, left=0.7, right=1.9 if history.grad_norm else 0.2, top=0.6, wgap=0.85)
+    _arrange(fig, left=0.7, right=1.9 if history.grad_norm else 0.2, top=0.6, wgap=0.95)
     return fig
 
 
