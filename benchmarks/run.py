@@ -2,7 +2,7 @@
 
     python benchmarks/run.py                    # or: python -m benchmarks
     python benchmarks/run.py --quick            # smaller sizes, a minute or so
-    python benchmarks/run.py --json bench.json
+    python benchmarks/run.py --json bench.json  # default: benchmarks/results/benchmarks.json (git-ignored)
 
 Activations (vs the bandwidth floor, tutorial numpy and PyTorch), training
 (nnlite vs PyTorch vs scikit-learn on digits; skipped without scikit-learn),
@@ -21,12 +21,16 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from benchmarks import activations, entropy, kde, training  # noqa: E402
 
+DEFAULT_JSON = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", "benchmarks.json")
+
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="1e6 elements, 5 epochs, a 200-row large sweep")
-    parser.add_argument("--json", default="benchmarks.json", help="where to write every result")
+    parser.add_argument("--json", default=DEFAULT_JSON,
+                        help="where to write every result (default benchmarks/results/benchmarks.json, git-ignored)")
     args = parser.parse_args(argv)
+    os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
 
     results = {}
     print("== activations")

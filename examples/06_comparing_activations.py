@@ -59,9 +59,12 @@ print(results.table())
 # gradient than the last.
 
 # %%
+layers = list(results.runs[0].grad_norm)
+print("\ngradient norm of each Dense layer after epoch 1 (mean over seeds), input side first:")
+print(f"{'activation':>10}  " + "  ".join(f"{layer:>9}" for layer in layers) + "  last/first")
 for name in results.activations:
-    norms = [results.curve(name, "grad_norm", layer)[0] for layer in sorted(results.runs[0].grad_norm)]
-    print(f"{name:>8}: " + "  ".join(f"{v:.2e}" for v in norms))
+    norms = [results.curve(name, "grad_norm", layer)[0] for layer in layers]
+    print(f"{name:>10}  " + "  ".join(f"{v:9.2e}" for v in norms) + f"  {norms[-1] / norms[0]:10.1f}")
 
 # %% [markdown]
 # ## Figures: learning curves, gradient norms per layer, saturated and dead units
@@ -71,5 +74,7 @@ nnlite.plotting.comparison_curves(results).savefig(os.path.join(OUT, "06_curves.
 nnlite.plotting.gradient_norm_by_layer(results).savefig(os.path.join(OUT, "06_gradient_by_layer.png"), dpi=80)
 nnlite.plotting.comparison_unit_fractions(results).savefig(os.path.join(OUT, "06_units.png"), dpi=80)
 mean_saturation = {name: float(np.mean(results.curve(name, "saturation", "hidden1"))) for name in results.activations}
-print("share of saturated first-layer units:", {k: round(v, 3) for k, v in mean_saturation.items()})
+print("\nshare of saturated first-layer units (|f'(z)| < 1e-3), mean over epochs and seeds:")
+for name, share in mean_saturation.items():
+    print(f"{name:>10}  {share:.3f}")
 print(f"figures written to {OUT}")

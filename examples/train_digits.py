@@ -8,7 +8,8 @@
 #
 # Figures and the saved model go to OUT_DIR (or $NNLITE_OUT; by default a
 # new temporary folder, never the working directory). NNLITE_SMALL=1 trains
-# for 3 epochs instead of 30. Needs scikit-learn (`pip install "nnlite[datasets]"`).
+# for 3 epochs instead of 30. Needs scikit-learn
+# (`pip install -e ".[datasets]"` from the checkout).
 
 # %%
 import os

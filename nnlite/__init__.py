@@ -1,21 +1,30 @@
 """nnlite: neural layers from scratch in numpy, every gradient checked.
 
-See DESIGN.md (shared) for the public contract; the names re-exported here
-are the public API.
+Quick start::
+
+    import numpy as np
+    import nnlite
+
+    act = nnlite.activations.get("tanh")        # or nnlite.Tanh(); nnlite.activations.names() lists all
+    y = act.forward(np.linspace(-3, 3, 7))      # f(x); keeps the inputs for backward
+    dx = act.backward(np.ones_like(y))          # dL/dx for L = sum(y)
+    print(nnlite.gradcheck(act, np.random.default_rng(0).normal(size=(4, 5))))
+
+    X, y = nnlite.datasets.spiral(100, 3, seed=0)
+    model = nnlite.Sequential([nnlite.Dense(2, 64, seed=0), nnlite.ReLU(), nnlite.Dense(64, 3, seed=1)])
+    history = model.fit(X, y, loss="softmax_cross_entropy", optimizer=nnlite.Adam(learning_rate=0.02),
+                        epochs=300, seed=0)
+    fig = nnlite.plotting.training_curves(history)   # a matplotlib Figure: fig.savefig("curves.png")
+
+The names re-exported here are the public API. From a shell,
+`nnlite minimal-model --out results/` runs the one-neuron information
+experiment and `nnlite` alone lists every subcommand. `nnlite.plotting`
+(and so matplotlib) is imported on first use, not by `import nnlite`.
 """
 
-from . import (
-    activations,
-    callbacks,
-    datasets,
-    experiments,
-    information,
-    layers,
-    losses,
-    optimizers,
-    plotting,
-    schedules,
-)
+import importlib
+
+from . import activations, callbacks, datasets, experiments, information, layers, losses, optimizers, schedules
 from .activations import (
     CELU,
     ELU,
@@ -72,3 +81,10 @@ __all__ = [
     "Dropout", "BatchNorm", "LayerNorm", "AdamW", "RMSProp", "AdaGrad",
     "schedules", "callbacks", "EarlyStopping", "ModelCheckpoint",
 ]
+
+
+def __getattr__(name: str):
+    # matplotlib takes about a third of a second to import: load the plotting module on first use only
+    if name == "plotting":
+        return importlib.import_module(".plotting", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -51,10 +51,12 @@ class BenchResult:
 
     @property
     def forward_ratio(self) -> float:
+        """Forward time over the floor's: 1 would be as fast as one pass over memory."""
         return self.forward / self.floor
 
     @property
     def forward_backward_ratio(self) -> float:
+        """Forward plus backward time over the floor's."""
         return self.forward_backward / self.floor
 
     def __str__(self) -> str:

@@ -10,6 +10,7 @@ import argparse
 import importlib
 import math
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,9 +20,9 @@ import numpy as np
 def _cmd_gallery(args: argparse.Namespace) -> int:
     from .plotting import activation_gallery
 
+    out = Path(args.out)
     names = args.activations.split(",") if args.activations else None
     fig = activation_gallery(names)
-    out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=args.dpi)
     print(f"wrote {out}")
@@ -113,8 +114,19 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     for filename, function in _COMPARE_FIGURES.items():
         getattr(plotting, function)(results).savefig(out / filename, dpi=args.dpi)
     print(results.table())
+    print(_gradient_ratios(results))
     print(f"wrote table.md, results.json and {', '.join(_COMPARE_FIGURES)} to {out}")
     return 0
+
+
+def _gradient_ratios(results) -> str:
+    """The deep study's headline: how much the gradient norm shrinks from the last Dense layer to the first."""
+    layers = list(results.runs[0].grad_norm)
+    lines = [f"\ngradient norm in epoch 1, last Dense layer / first ({layers[-1]} / {layers[0]}, mean over seeds):"]
+    for name in results.activations:
+        first, last = (results.curve(name, "grad_norm", layer)[0] for layer in (layers[0], layers[-1]))
+        lines.append(f"  {name:<12}{last / first:10.4g}x" if first > 0 else f"  {name:<12}{'first layer 0':>11}")
+    return "\n".join(lines)
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
@@ -130,8 +142,12 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 def _cmd_minimal_model(args: argparse.Namespace) -> int:
     from .experiments.minimal_model import run_minimal_model, write_minimal_model
 
+    out = Path(args.out)
+    start = time.perf_counter()
     results = run_minimal_model(n_samples=args.samples, seed=args.seed, bins=args.bins, **_parallel_kwargs(args))
-    written = write_minimal_model(results, args.out, dpi=args.dpi, **_parallel_kwargs(args))
+    computed = time.perf_counter()
+    written = write_minimal_model(results, out, dpi=args.dpi, **_parallel_kwargs(args))
+    finished = time.perf_counter()
     h = results.input_entropy
     print(f"H(X), 50 bins: {h['x_50_bins']:.2f} bits; a second draw: {h['second_draw_50_bins']:.2f} bits, "
           f"{h['second_draw_5_bins']:.2f} bits with 5 bins")
@@ -140,7 +156,10 @@ def _cmd_minimal_model(args: argparse.Namespace) -> int:
         glob = results.mi_global[name]
         print(f"{name:<13} I(X;T) per-weight bins {per_row[0]:5.2f} -> {per_row[-1]:5.2f} bits, "
               f"global bins {glob[0]:5.2f} -> {glob[-1]:5.2f} bits (w {w0:g} -> {w1:g})")
-    print(f"wrote {', '.join(p.name for p in written)} to {args.out}")
+    print(f"\nwrote {len(written)} files to {out}/ in {finished - start:.1f} s "
+          f"({computed - start:.1f} s computing, {finished - computed:.1f} s writing):")
+    for path in written:
+        print(f"  {path.name:<22}{_MINIMAL_MODEL_FILES.get(path.name, '')}")
     return 0
 
 
@@ -153,7 +172,8 @@ def _add_parallel_options(p: argparse.ArgumentParser) -> None:
                    help="loky: --jobs worker processes on this machine (default); "
                         "dask: every worker of the Dask cluster at --scheduler")
     p.add_argument("--scheduler", metavar="ADDRESS",
-                   help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (with --backend dask)")
+                   help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default none; --backend dask "
+                        "needs it)")
 
 
 def _parallel_kwargs(args: argparse.Namespace) -> dict:
@@ -162,49 +182,69 @@ def _parallel_kwargs(args: argparse.Namespace) -> dict:
     return {"n_jobs": args.jobs, "backend": args.backend, "scheduler": args.scheduler}
 
 
+_MINIMAL_MODEL_FILES = {
+    "activations.png": "the eleven activations f(z) on one axes",
+    "activation_grid.png": "the neuron's output T = f(w x) against x for w = 0.5, 1, 5, 19.9",
+    "mi_per_row.png": "I(X;T) against w, bins over each weight's own range of T",
+    "mi_global.png": "I(X;T) against w, the notebooks' bins over all weights together",
+    "bias_sweep.png": "I(X;T) against w for biases 0..5, tanh and relu",
+    "binning.png": "where the samples of tanh at w = 5 fall in the bins",
+    "entropy_vs_bins.png": "H(T) against w for 10, 30, 50 and 100 bins: the binning's share",
+    "mi_kde.png": "the binning-free Kolchinsky & Tracey upper bound on I(X;T)",
+    "results.json": "every number and curve above, with the settings",
+}
+
+
+_DESCRIPTION = "neural layers from scratch in numpy, every gradient checked"
+
+
 def _build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="nnlite", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+    from . import __version__
+
+    parser = argparse.ArgumentParser(prog="nnlite", description=_DESCRIPTION,
+                                     epilog="`nnlite SUBCOMMAND --help` lists a subcommand's options.")
+    parser.add_argument("--version", action="version", version=f"nnlite {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="SUBCOMMAND")
 
     p = sub.add_parser("gallery", help="plot every activation and its derivative")
     p.add_argument("--out", default="gallery.png", help="image file to write (default gallery.png)")
-    p.add_argument("--activations", default="", help="comma-separated names (default: all elementwise)")
-    p.add_argument("--dpi", type=int, default=100)
+    p.add_argument("--activations", default="", help="comma-separated names (default: every registered one)")
+    p.add_argument("--dpi", type=int, default=100, help="image resolution in dots per inch (default 100)")
     p.set_defaults(func=_cmd_gallery)
 
     p = sub.add_parser("gradcheck", help="gradient-check every registered activation and layer; print a table")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default 0)")
     p.set_defaults(func=_cmd_gradcheck)
 
     p = sub.add_parser("bench", help="time one activation against the memory-bandwidth floor")
     p.add_argument("activation", help="registry name (your own subclass too, once imported)")
-    p.add_argument("--size", type=int, default=1_000_000)
-    p.add_argument("--dtype", default="float32", choices=["float32", "float64"])
-    p.add_argument("--repeats", type=int, default=7)
+    p.add_argument("--size", type=int, default=1_000_000, help="elements per array (default 1000000)")
+    p.add_argument("--dtype", default="float32", choices=["float32", "float64"], help="(default float32)")
+    p.add_argument("--repeats", type=int, default=7, help="timed runs; the median is reported (default 7)")
     p.add_argument("--import", dest="imports", action="append", default=[], metavar="MODULE",
-                   help="import MODULE first so the activations it defines are registered")
+                   help="import MODULE first so the activations it defines are registered (default: none)")
     p.set_defaults(func=_cmd_bench)
 
     p = sub.add_parser("compare", help="train one MLP per activation and seed; write a table, JSON and figures")
     p.add_argument("--dataset", default="digits", help="digits, spiral or mnist:DIR (default digits)")
     p.add_argument("--activations", default="relu,tanh,sigmoid,elu,leaky_relu,selu,gelu,swish",
-                   help="comma-separated registry names")
+                   help="comma-separated registry names (default relu,tanh,sigmoid,elu,leaky_relu,selu,gelu,swish)")
     p.add_argument("--hidden", type=_int_list, default=(128,), help="hidden widths, e.g. 32,32,32 (default 128)")
-    p.add_argument("--epochs", type=int, default=20)
+    p.add_argument("--epochs", type=int, default=20, help="training epochs per run (default 20)")
     p.add_argument("--seeds", type=int, default=3, help="number of seeds: 0..N-1 (default 3)")
-    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--batch-size", type=int, default=32, help="samples per gradient step (default 32)")
     p.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (default 0.001)")
     p.add_argument("--out", default="compare", help="folder to write into (default ./compare)")
-    p.add_argument("--dpi", type=int, default=70)
+    p.add_argument("--dpi", type=int, default=70, help="image resolution in dots per inch (default 70)")
     _add_parallel_options(p)
     p.set_defaults(func=_cmd_compare)
 
     p = sub.add_parser("explain", help="the chain rule for one neuron y = f(w*x + b): every factor of dL/dw, checked")
     p.add_argument("--activation", default="tanh", help="registry name (default tanh)")
-    p.add_argument("--weight", type=float, default=1.0)
-    p.add_argument("--bias", type=float, default=0.0)
-    p.add_argument("--x", type=float, nargs="+", default=[0.5], help="one input, or several (a batch)")
-    p.add_argument("--target", type=float, nargs="+", default=[1.0], help="one target per input")
+    p.add_argument("--weight", type=float, default=1.0, help="the neuron's weight w (default 1.0)")
+    p.add_argument("--bias", type=float, default=0.0, help="the neuron's bias b (default 0.0)")
+    p.add_argument("--x", type=float, nargs="+", default=[0.5], help="one input, or several for a batch (default 0.5)")
+    p.add_argument("--target", type=float, nargs="+", default=[1.0], help="one target per input (default 1.0)")
     p.add_argument("--loss", default="mse", help="registry name (default mse)")
     p.add_argument("--markdown", action="store_true", help="print markdown tables instead of plain text")
     p.set_defaults(func=_cmd_explain)
@@ -214,7 +254,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--samples", type=int, default=1000, help="draws of N(0,1) (default 1000, the notebooks')")
     p.add_argument("--seed", type=int, default=0, help="np.random.RandomState seed (default 0, the notebooks')")
     p.add_argument("--bins", type=int, default=50, help="bins per weight (default 50)")
-    p.add_argument("--dpi", type=int, default=100)
+    p.add_argument("--dpi", type=int, default=100, help="image resolution in dots per inch (default 100)")
     _add_parallel_options(p)
     p.set_defaults(func=_cmd_minimal_model)
 
@@ -254,10 +294,26 @@ def _validate(args: argparse.Namespace) -> None:
         _check_out(args.command, args.out)
 
 
+def _subcommand_list(parser: argparse.ArgumentParser) -> str:
+    """What bare `nnlite` prints: each subcommand with its one-line help."""
+    from . import __version__
+
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    lines = [f"nnlite {__version__}: {parser.description}", "", "usage: nnlite SUBCOMMAND [options]", "",
+             "subcommands:"]
+    lines += [f"  {choice.dest:<15}{choice.help}" for choice in sub._choices_actions]
+    lines += ["", "`nnlite SUBCOMMAND --help` lists a subcommand's options and their defaults; "
+              "`nnlite --version` the version."]
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `nnlite` command."""
     parser = _build_parser()
     args = parser.parse_args(argv)
+    if args.command is None:
+        print(_subcommand_list(parser))
+        return 0
     try:
         _validate(args)
         return args.func(args)

@@ -68,14 +68,15 @@ def load_digits(scale: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """scikit-learn's bundled 8x8 digits: X (1797, 64) float64, y (1797,) in 0..9.
 
     Pixels are 0..16; `scale=True` divides them by 16 to lie in [0, 1].
-    Needs scikit-learn (`pip install -e ".[datasets]"` in this checkout); nothing is downloaded.
+    Needs scikit-learn: `pip install -e ".[datasets]"` from the nnlite checkout (the PyPI
+    project named nnlite is a different one); nothing is downloaded.
     """
     try:
         from sklearn.datasets import load_digits as _sk_load_digits
     except ImportError:
         raise ImportError(
-            "nnlite.datasets.load_digits needs scikit-learn, which ships the digits: "
-            'pip install -e ".[datasets]" in the nnlite checkout'
+            "nnlite.datasets.load_digits needs scikit-learn, which ships the digits: from the nnlite checkout, "
+            'pip install -e ".[datasets]" (or pip install scikit-learn)'
         ) from None
     data = _sk_load_digits()
     X = data.data.astype(np.float64)

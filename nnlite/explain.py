@@ -33,10 +33,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from matplotlib.figure import Figure
+
+if TYPE_CHECKING:  # matplotlib is imported by figure() only, so that `import nnlite` stays quick
+    from matplotlib.figure import Figure
 
 from . import activations as _activations
 from . import losses as _losses
@@ -116,6 +118,7 @@ class Explanation:
 
     @property
     def n_samples(self) -> int:
+        """Number of samples in the explained batch."""
         return len(self.losses)
 
     def _rows(self, backward: bool) -> list[list[str]]:
@@ -182,6 +185,8 @@ class Explanation:
         """One panel per layer: f(z) and f'(z), the layer's pre-activations on the batch
         marked on f' (grey: every unit; coloured: the explained unit; star: the shown sample),
         and the share of them with |f'(z)| < SATURATION in the title."""
+        from matplotlib.figure import Figure
+
         fig = Figure(figsize=(4.2 * len(self.steps), 3.4), layout="constrained")
         axes = fig.subplots(1, len(self.steps), squeeze=False)[0]
         for ax, step in zip(axes, self.steps):
@@ -201,6 +206,7 @@ class Explanation:
             ax.set_title(f"layer {step.layer}: {act.name}, {saturated:.0%} with |f'(z)| < {SATURATION:g}",
                          fontsize="medium")
             ax.set_xlabel("pre-activation z")
+            ax.set_ylabel("f(z) and f'(z)")
             ax.axhline(0, color="0.85", lw=0.8, zorder=0)
         axes[0].legend(loc="best", fontsize="x-small")
         return fig
@@ -451,7 +457,7 @@ def explain(
             source = "input" if dense.n_inputs == 1 else f"input {i}"
         else:
             source = f"a[{i}] of layer {number - 1}"
-        f_name = act.name if a is not None else "identity"
+        f_name = act.name  # a Dense without an activation after it: "linear", as in the figure
         step = Step(number, f"Dense({dense.n_inputs}, {dense.n_neurons}) + {f_name}", act, (i, j), z_all)
         step.forward = [
             Quantity("x", source, x_i.copy()),

@@ -1,6 +1,6 @@
 """Layers with parameters: the `Layer` base class and `Dense`.
 
-A layer follows the same contract as an activation (DESIGN.md): `forward`
+A layer follows the same contract as an activation: `forward`
 stores `inputs` and `output`, `backward(dvalues)` stores and returns
 `dinputs`, and `params`/`grads` are dicts with the same keys whose arrays
 are the layer's own attributes, so an optimizer updating `params[k]` in

@@ -63,8 +63,12 @@ class Loss:
             _ALIASES[alias] = cls.name
 
     def forward(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
-        """The mean loss of `y_pred` against `y_true`, both checked first (see `prepare_targets`):
-        predictions must be finite, non-empty and in the loss's domain."""
+        """The mean loss L over the batch (a Python float); keeps y_pred and the targets for `backward`.
+
+        y_true: class indices or one-hot rows for the classification losses, values shaped like
+        y_pred for the regression ones. Both are checked first (see `prepare_targets`):
+        predictions must be finite, non-empty and in the loss's domain.
+        """
         what = f"{type(self).__name__}.forward y_pred"
         y_pred = as_float_array(y_pred, what)
         if y_pred.size == 0:
@@ -145,6 +149,7 @@ class Loss:
         return len(y_pred)
 
     def get_config(self) -> dict[str, Any]:
+        """The constructor's keyword arguments ({} when it takes none); `repr` and saving use them."""
         return {}
 
     def __repr__(self) -> str:
@@ -276,6 +281,7 @@ class BinaryCrossEntropy(Loss):
         return y_pred.size  # every output is its own yes/no prediction
 
     def get_config(self):
+        """{"from_logits": ...}, the constructor's keyword argument."""
         return {"from_logits": self.from_logits}
 
 

@@ -70,6 +70,7 @@ class History:
 
     @property
     def epochs(self) -> int:
+        """Number of epochs recorded."""
         return len(self.loss)
 
 
@@ -90,17 +91,21 @@ class WithLoss:
 
     @property
     def params(self) -> dict[str, np.ndarray]:
+        """The network's parameters (the loss has none)."""
         return self.model.params
 
     @property
     def grads(self) -> dict[str, np.ndarray]:
+        """dL/dparameter for each entry of `params`, after `backward`."""
         return self.model.grads
 
     def forward(self, inputs: np.ndarray, targets: np.ndarray) -> float:
+        """L = loss(network(inputs), targets) + the layers' L1/L2 penalty, a float."""
         self.output = self.loss.forward(self.model.forward(inputs), targets) + self.model.regularization_loss()
         return self.output
 
     def backward(self, dvalues: float = 1.0) -> np.ndarray:
+        """dvalues * dL/dinputs; fills every layer's grads on the way (the penalty's gradient included)."""
         self.dinputs = self.model.backward(self.loss.backward(dvalues))
         return self.dinputs
 
@@ -207,10 +212,12 @@ class Sequential:
 
     @property
     def params(self) -> dict[str, np.ndarray]:
+        """Every layer's parameters, keyed "INDEX.NAME" ("0.weights", "0.biases", "2.weights", ...)."""
         return {f"{i}.{k}": p for i, layer in enumerate(self.layers) for k, p in layer.params.items()}
 
     @property
     def grads(self) -> dict[str, np.ndarray]:
+        """dL/dparameter with the keys of `params`, filled by `backward`."""
         return {f"{i}.{k}": g for i, layer in enumerate(self.layers) for k, g in layer.grads.items()}
 
     @property
@@ -219,6 +226,7 @@ class Sequential:
         return next((p.dtype for p in self.params.values()), None)
 
     def forward(self, inputs: np.ndarray) -> np.ndarray:
+        """The layers applied in order to inputs (batch, features); each keeps what its backward needs."""
         self.inputs = out = as_float_array(inputs, "Sequential.forward inputs")
         for layer in self.layers:
             out = layer.forward(out)
@@ -228,6 +236,10 @@ class Sequential:
     __call__ = forward
 
     def backward(self, dvalues: np.ndarray) -> np.ndarray:
+        """dL/dinputs from dvalues = dL/doutput, through the layers in reverse; fills every layer's grads.
+
+        Raises RuntimeError before `forward`.
+        """
         if self.output is None:
             raise RuntimeError("Sequential.backward was called before forward: call forward(inputs) first")
         for layer in reversed(self.layers):
@@ -236,6 +248,7 @@ class Sequential:
         return dvalues
 
     def regularization_loss(self) -> float:
+        """The L1/L2 penalties of the layers that have one, summed: what `fit` adds to the loss."""
         return sum(layer.regularization_loss() for layer in self.layers if isinstance(layer, _layers.Layer))
 
     def with_loss(self, loss: str | _losses.Loss) -> WithLoss:

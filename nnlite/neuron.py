@@ -102,6 +102,7 @@ class OneNeuron:
 
     @property
     def weight(self) -> float:
+        """The weight w, a float; assigning sets it in place (`params["weight"]`)."""
         return float(self.params["weight"][0])
 
     @weight.setter
@@ -110,6 +111,7 @@ class OneNeuron:
 
     @property
     def bias(self) -> float:
+        """The bias b, a float; assigning sets it in place (`params["bias"]`)."""
         return float(self.params["bias"][0])
 
     @bias.setter

@@ -58,13 +58,13 @@ def test_no_warnings_for_any_finite_float64(name, params, data):
     assert y.dtype == np.float64
     if name not in ("log_softmax", "selu"):
         # log_softmax of [1.7e308, -1.7e308] is -3.4e308 and selu(1.72e308) is 1.8e308: both round to
-        # +-inf (silently, as IEEE overflow); below |x| = 1e300 (DESIGN.md) every output is finite
+        # +-inf (silently, as IEEE overflow); below |x| = 1e300 (the contract) every output is finite
         assert np.all(np.isfinite(y))
     else:
         assert np.all(np.isfinite(y[np.abs(x) <= 1e300])) if name == "selu" else True
     if act.params:
         # a parameter's gradient is a sum over every entry: sum(dvalues * min(x, 0)) over entries
-        # near -1.8e308 overflows for real, so backward is checked up to DESIGN.md's |x| = 1e300
+        # near -1.8e308 overflows for real, so backward is checked up to the contract's |x| = 1e300
         x = np.clip(x, -1e300, 1e300)
         y = act.forward(x)
     d = act.backward(np.ones_like(y))

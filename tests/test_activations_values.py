@@ -1,6 +1,6 @@
 """Every activation's values and derivatives against mpmath at 50 digits.
 
-The references are written here from the formulas (DESIGN.md, the papers),
+The references are written here from the formulas (the papers),
 never from nnlite, and evaluated in mpmath with 50 significant digits at the
 exact float input (for float32, at the float32-rounded input).
 
@@ -19,7 +19,7 @@ Tolerances
   the bound still has to hold, the implementation must work around it.
 - derivatives (float64, ordinary points): |got - ref| <= 1e-12 |ref| +
   1e-15 * max|f'|.  Several derivatives are computed from y = f(x) on
-  purpose (DESIGN.md: "y = f(x) is given so it can be reused"):
+  purpose (`derivative(x, y)` gets y = f(x) so it can be reused):
   sigmoid' = y (1 - y), tanh' = 1 - y^2, elu' = y + alpha.  These are
   accurate in absolute terms only: where f' is much smaller than f, the
   subtraction cancels (at x = 30 sigmoid' = 9e-14 is computed as 1 - y with

@@ -89,7 +89,7 @@ def test_sequential_factors_and_state():
     grads_after = {k: g.copy() for k, g in model.grads.items()}
     check_factors(result, network_grads(model, X, Y, "mse", entries))
     assert [s.layer for s in result.steps] == [1, 2, 3]
-    assert result.steps[2]["a"].formula == "identity(z)"
+    assert result.steps[2]["a"].formula == "linear(z)"
     # explain leaves the batch's gradients in the model, as backward on the batch would
     with_loss = model.with_loss("mse")
     with_loss.forward(X, Y)
@@ -137,7 +137,7 @@ def test_text_and_markdown_name_every_factor():
     batch = explain(OneNeuron("tanh"), [0.1, 0.2], [0.0, 1.0], sample=1)
     assert "sample 1" in str(batch) and "batch mean" in batch.to_markdown()
     seq = str(explain(Sequential([Dense(3, 2, seed=0), Tanh(), Dense(2, 2, seed=1)]), X, Y))
-    assert "Sequential: Dense(3, 2) + tanh -> Dense(2, 2) + identity" in seq
+    assert "Sequential: Dense(3, 2) + tanh -> Dense(2, 2) + linear" in seq
     # the backward table runs from the last layer to the first
     backward = seq.split("backward pass")[1]
     assert backward.index("\n2 ") < backward.index("\n1 ")

@@ -1,4 +1,5 @@
-"""The seed experiments as functions (see DESIGN.md)."""
+"""The experiments as functions: the minimal model (`run_minimal_model`) and the activation comparison
+(`compare_activations`); `nnlite minimal-model` and `nnlite compare` run them from a shell."""
 
 from .compare import DEFAULT_ACTIVATIONS, ActivationRun, ComparisonResults, build_mlp, compare_activations
 from .minimal_model import MINIMAL_MODEL_ACTIVATIONS, MinimalModelResults, run_minimal_model, write_minimal_model

@@ -101,6 +101,7 @@ class MinimalModelResults:
         }
 
     def to_json(self) -> str:
+        """`to_dict()` as indented JSON text (what `write_minimal_model` saves as results.json)."""
         return json.dumps(self.to_dict(), indent=1)
 
 
