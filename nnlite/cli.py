@@ -142,6 +142,69 @@ def _cmd_minimal_model(args: argparse.Namespace) -> int:
     return 0
 
 
+# ------------------------------------------------------------------ info-plane
+
+_INFO_PLANE_FIGURES = {
+    "information_plane.png": "information_plane_figure",
+    "information_plane_epochs.png": "information_plane_epochs",
+    "information_plane_snr.png": "information_plane_snr",
+}
+
+
+def _cmd_info_plane(args: argparse.Namespace) -> int:
+    from . import plotting
+    from .experiments import information_plane
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)  # before training: an unwritable folder fails at once
+    results = information_plane(
+        args.data or "tishby_bits", args.activation, hidden=args.hidden, epochs=args.epochs,
+        batch_size=args.batch_size, learning_rate=args.lr, seed=args.seeds, estimators=args.estimator,
+        bin_size=args.bin_size, fixed_bins=args.fixed_bins, noise_variance=args.noise_variance,
+        max_logged=args.max_logged, n_jobs=args.jobs, backend=args.backend, scheduler=args.scheduler,
+    )
+    caption = (f"{results.dataset}: {'-'.join(map(str, [12, *results.hidden, 2]))} network, {results.epochs} epochs, "
+               f"seeds {', '.join(map(str, results.seeds))}, batch {results.batch_size}, Adam lr "
+               f"{results.learning_rate:g}, {len(results.runs[0].epochs)} logged epochs; bits, means over seeds; "
+               f"wall time {results.wall_time:.0f} s\n\n")
+    (out / "table.md").write_text(caption + results.table() + "\n", encoding="utf-8")
+    (out / "results.json").write_text(results.to_json(), encoding="utf-8")
+    for filename, function in _INFO_PLANE_FIGURES.items():
+        getattr(plotting, function)(results).savefig(out / filename, dpi=args.dpi)
+    print(caption + results.table())
+    print(f"wrote table.md, results.json and {', '.join(_INFO_PLANE_FIGURES)} to {out}")
+    return 0
+
+
+def _add_info_plane_parser(sub: argparse._SubParsersAction) -> None:
+    from .experiments.information_plane import ESTIMATORS
+
+    p = sub.add_parser("info-plane", help="train the 12-10-7-5-4-3-2 network; log I(X;T), I(T;Y) of every layer "
+                                          "(Saxe et al. 2018, Fig. 1); write a table, JSON and figures")
+    p.add_argument("--activation", nargs="+", default=["tanh", "relu"], help="hidden activations (default tanh relu)")
+    p.add_argument("--seeds", nargs="+", type=int, default=[0], help="seeds, one run each (default 0)")
+    p.add_argument("--epochs", type=int, default=10000)
+    p.add_argument("--estimator", nargs="+", default=["binning", "kde"], choices=ESTIMATORS,
+                   help="binning: floor(t / bin size); fixed_binning: Shwartz-Ziv & Tishby's bins over [-1, 1]; "
+                        "kde: Kolchinsky & Tracey upper and pairwise lower bounds (default binning kde)")
+    p.add_argument("--hidden", type=_int_list, default=(10, 7, 5, 4, 3), help="hidden widths (default 10,7,5,4,3)")
+    p.add_argument("--batch-size", type=int, default=256)
+    p.add_argument("--lr", type=float, default=4e-4, help="Adam learning rate (default 0.0004)")
+    p.add_argument("--bin-size", type=float, default=0.07, help="binning: bin width (default 0.07)")
+    p.add_argument("--fixed-bins", type=int, default=30, help="fixed_binning: bins over [-1, 1] (default 30)")
+    p.add_argument("--noise-variance", type=float, default=1e-3, help="kde: noise variance (default 0.001)")
+    p.add_argument("--max-logged", type=int, default=None,
+                   help="measure at about N of the log-spaced epochs only (default: all of them)")
+    p.add_argument("--data", default=None, metavar="PATH",
+                   help="the original var_u.mat (F and y) instead of the generated tishby_bits")
+    p.add_argument("--jobs", type=int, default=1, help="runs in parallel processes (-1: every core; default 1)")
+    p.add_argument("--backend", default="loky", choices=["loky", "dask"], help="parallel backend (default loky)")
+    p.add_argument("--scheduler", default=None, help="dask scheduler address, e.g. tcp://HOST:8786")
+    p.add_argument("--out", default="info_plane", help="folder to write into (default ./info_plane)")
+    p.add_argument("--dpi", type=int, default=90)
+    p.set_defaults(func=_cmd_info_plane)
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nnlite", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -196,6 +259,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dpi", type=int, default=100)
     p.set_defaults(func=_cmd_minimal_model)
 
+    _add_info_plane_parser(sub)
     return parser
 
 

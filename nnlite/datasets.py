@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["spiral", "sine", "xor", "load_digits", "load_mnist", "read_idx", "tishby_bits", "load_tishby_mat", "read_mat"]
+__all__ = ["spiral", "sine", "xor", "load_digits", "load_mnist", "read_idx",
+           "tishby_bits", "load_tishby_mat", "read_mat"]
 
 
 def _count(name: str, value: Any, low: int = 1) -> int:
@@ -195,10 +196,11 @@ def tishby_bits(seed: int | None = 0) -> tuple[np.ndarray, np.ndarray]:
     ((E, A) compared as pairs), 0 otherwise (all k <= 4): shares by k of 7.6%,
     57.6% and 92.4% for k = 5, 6, 7 (the original's are about 8%, 58%, 92%)
     and 0% / 100% outside. `seed` draws which bit sits on which vertex (a
-    random numbering of the vertices); the label counts do not depend on it.
+    random numbering of the vertices; the label counts do not depend on it);
+    seed=None puts bit i on vertex i of the list made by: for a in (1, -1),
+    for b in (1, -1): (0, a, b g), (a, b g, 0), (b g, 0, a); g = (1 + sqrt 5) / 2.
     """
-    rng = np.random.default_rng(seed)
-    vertex_of_bit = rng.permutation(12)
+    vertex_of_bit = np.arange(12) if seed is None else np.random.default_rng(seed).permutation(12)
     X = (np.arange(4096)[:, None] >> np.arange(12)) & 1
     adjacent, antipodal = _icosahedron_graph()
     adjacent = adjacent[np.ix_(vertex_of_bit, vertex_of_bit)]
