@@ -7,6 +7,9 @@ from collections import Counter
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from nnlite import cli, information
 from nnlite.experiments import information_plane, log_epochs
@@ -193,6 +196,18 @@ def test_kde_bounds_memory_on_4096_by_12_is_bounded():
     assert peak < 100 * 2**20
 
 
+@settings(max_examples=30, deadline=None)
+@given(hnp.arrays(np.float64, st.tuples(st.integers(1, 12), st.integers(1, 3)),
+                  elements=st.floats(-1e6, 1e6, allow_subnormal=False)),
+       st.floats(1e-4, 10.0))
+def test_kde_bounds_lie_between_zero_and_log_n(t, noise_variance):
+    b = information.kde_bounds(t, np.arange(len(t)) % 2, noise_variance)
+    log_n = math.log2(len(t))
+    assert -1e-12 <= b.lower <= b.upper + 1e-12 and b.upper <= log_n + 1e-12
+    assert 0 <= b.upper_y <= 1 + 1e-12 and 0 <= b.lower_y <= 1 + 1e-12
+    assert 0 <= information.layer_entropy(t, 0.07) <= log_n + 1e-12
+
+
 def test_kde_bounds_errors():
     with pytest.raises(ValueError, match="noise_variance"):
         information.kde_bounds(np.zeros((3, 1)), None, 0.0)
@@ -292,6 +307,18 @@ def test_information_plane_results_do_not_depend_on_n_jobs_and_survive_json():
         assert a.grad_mean == b.grad_mean and a.test_accuracy == b.test_accuracy
     back = type(one).from_json(one.to_json())
     assert back.runs[3].mi_xt == one.runs[3].mi_xt and back.table() == one.table()
+
+
+def test_information_plane_reads_the_original_mat_file(tmp_path):
+    sio = pytest.importorskip("scipy.io")
+    from nnlite import datasets
+
+    X, y = datasets.tishby_bits(seed=4)
+    path = tmp_path / "var_u.mat"
+    sio.savemat(path, {"F": X, "y": y[None, :].astype(float)})
+    results = information_plane(str(path), epochs=2, logged_epochs=(0, 2), estimators=("binning",))
+    assert results.dataset == str(path) and results.runs[0].epochs == [0, 2]
+    assert results.runs[0].mi_xt["binning"][0][0] == pytest.approx(12.0, abs=0.05)  # 4096 inputs, 10 tanh units
 
 
 def test_information_plane_bad_arguments():

@@ -38,6 +38,7 @@ run draws from its own seed, so results do not depend on n_jobs.
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -342,7 +343,7 @@ def _load_dataset(dataset: Dataset) -> tuple[str, np.ndarray, np.ndarray]:
     if isinstance(dataset, str):
         if dataset == "tishby_bits":
             return dataset, *_datasets.tishby_bits(seed=0)
-        if dataset.endswith(".mat"):
+        if dataset.endswith(".mat") or os.path.isfile(dataset):
             return dataset, *_datasets.load_tishby_mat(dataset)
         raise ValueError(f"dataset must be 'tishby_bits', a path to a .mat file or a pair (X, y); got {dataset!r}")
     if not isinstance(dataset, Sequence) or len(dataset) != 2:
