@@ -299,8 +299,10 @@ def test_information_plane_segments_are_one_adam_run_and_epoch_zero_is_the_initi
 
 def test_information_plane_results_do_not_depend_on_n_jobs_and_survive_json():
     pytest.importorskip("joblib")
-    one, _, _ = _tiny(activation=("tanh", "relu"), seed=(0, 1), estimators=("binning",))
-    two, _, _ = _tiny(activation=("tanh", "relu"), seed=(0, 1), estimators=("binning",), n_jobs=2)
+    one, _, _ = _tiny(activation=("tanh", "relu"), seed=(0, 1), estimators=("binning",), epochs=2,
+                      logged_epochs=(0, 2))
+    two, _, _ = _tiny(activation=("tanh", "relu"), seed=(0, 1), estimators=("binning",), epochs=2,
+                      logged_epochs=(0, 2), n_jobs=2)
     for a, b in zip(one.runs, two.runs):
         assert (a.activation, a.seed) == (b.activation, b.seed)
         assert a.mi_xt == b.mi_xt and a.mi_ty == b.mi_ty and a.train_loss == b.train_loss
