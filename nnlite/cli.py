@@ -198,6 +198,67 @@ _MINIMAL_MODEL_FILES = {
 _DESCRIPTION = "neural layers from scratch in numpy, every gradient checked"
 
 
+# ------------------------------------------------------------------ info-plane
+
+_INFO_PLANE_FIGURES = {
+    "information_plane.png": "information_plane_figure",
+    "information_plane_epochs.png": "information_plane_epochs",
+    "information_plane_snr.png": "information_plane_snr",
+}
+
+
+def _cmd_info_plane(args: argparse.Namespace) -> int:
+    from . import plotting
+    from .experiments import information_plane
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)  # before training: an unwritable folder fails at once
+    results = information_plane(
+        args.data or "tishby_bits", args.activation, hidden=args.hidden, epochs=args.epochs,
+        batch_size=args.batch_size, learning_rate=args.lr, seed=args.seeds, estimators=args.estimator,
+        bin_size=args.bin_size, fixed_bins=args.fixed_bins, noise_variance=args.noise_variance,
+        max_logged=args.max_logged, **_parallel_kwargs(args),
+    )
+    caption = (f"{results.dataset}: {'-'.join(map(str, [12, *results.hidden, 2]))} network, {results.epochs} epochs, "
+               f"seeds {', '.join(map(str, results.seeds))}, batch {results.batch_size}, Adam lr "
+               f"{results.learning_rate:g}, {len(results.runs[0].epochs)} logged epochs; bits, means over seeds; "
+               f"wall time {results.wall_time:.0f} s\n\n")
+    (out / "table.md").write_text(caption + results.table() + "\n", encoding="utf-8")
+    (out / "results.json").write_text(results.to_json(), encoding="utf-8")
+    for filename, function in _INFO_PLANE_FIGURES.items():
+        getattr(plotting, function)(results).savefig(out / filename, dpi=args.dpi)
+    print(caption + results.table())
+    print(f"wrote table.md, results.json and {', '.join(_INFO_PLANE_FIGURES)} to {out}")
+    return 0
+
+
+def _add_info_plane_parser(sub: argparse._SubParsersAction) -> None:
+    from .experiments.information_plane import ESTIMATORS
+
+    p = sub.add_parser("info-plane", help="train the 12-10-7-5-4-3-2 network; log I(X;T), I(T;Y) of every layer "
+                                          "(Saxe et al. 2018, Fig. 1); write a table, JSON and figures")
+    p.add_argument("--activation", nargs="+", default=["tanh", "relu"], help="hidden activations (default tanh relu)")
+    p.add_argument("--seeds", nargs="+", type=int, default=[0], help="seeds, one run each (default 0)")
+    p.add_argument("--epochs", type=int, default=10000, help="training epochs per run (default 10000)")
+    p.add_argument("--estimator", nargs="+", default=["binning", "kde"], choices=ESTIMATORS,
+                   help="binning: floor(t / bin size); fixed_binning: Shwartz-Ziv & Tishby's bins over [-1, 1]; "
+                        "kde: Kolchinsky & Tracey upper and pairwise lower bounds (default binning kde)")
+    p.add_argument("--hidden", type=_int_list, default=(10, 7, 5, 4, 3), help="hidden widths (default 10,7,5,4,3)")
+    p.add_argument("--batch-size", type=int, default=256, help="samples per gradient step (default 256)")
+    p.add_argument("--lr", type=float, default=4e-4, help="Adam learning rate (default 0.0004)")
+    p.add_argument("--bin-size", type=float, default=0.07, help="binning: bin width (default 0.07)")
+    p.add_argument("--fixed-bins", type=int, default=30, help="fixed_binning: bins over [-1, 1] (default 30)")
+    p.add_argument("--noise-variance", type=float, default=1e-3, help="kde: noise variance (default 0.001)")
+    p.add_argument("--max-logged", type=int, default=None,
+                   help="measure at about N of the log-spaced epochs only (default: all of them)")
+    p.add_argument("--data", default=None, metavar="PATH",
+                   help="the original var_u.mat (F and y) (default: the generated tishby_bits)")
+    _add_parallel_options(p)
+    p.add_argument("--out", default="info_plane", help="folder to write into (default ./info_plane)")
+    p.add_argument("--dpi", type=int, default=90, help="image resolution in dots per inch (default 90)")
+    p.set_defaults(func=_cmd_info_plane)
+
+
 def _build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
@@ -258,11 +319,13 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_parallel_options(p)
     p.set_defaults(func=_cmd_minimal_model)
 
+    _add_info_plane_parser(sub)
     return parser
 
 
 # option (attribute name) -> least value; checked for every subcommand that has the option
-_LEAST = {"dpi": 1, "size": 1, "repeats": 1, "samples": 1, "seeds": 1, "batch_size": 1, "epochs": 1, "bins": 2}
+_LEAST = {"dpi": 1, "size": 1, "repeats": 1, "samples": 1, "seeds": 1, "batch_size": 1, "epochs": 1, "bins": 2,
+          "fixed_bins": 1, "max_logged": 1}
 _FOLDER_OUT = {"compare", "minimal-model", "info-plane"}  # the others write one file
 
 
@@ -285,7 +348,7 @@ def _validate(args: argparse.Namespace) -> None:
     """Refuse numbers and paths that cannot work, before any training or writing."""
     for name, least in _LEAST.items():
         value = getattr(args, name, None)
-        if value is not None and value < least:
+        if isinstance(value, int) and value < least:  # info-plane's --seeds is a list of seeds
             raise ValueError(f"--{name.replace('_', '-')} must be an integer >= {least}, got {value}")
     lr = getattr(args, "lr", None)
     if lr is not None and not (math.isfinite(lr) and lr > 0):

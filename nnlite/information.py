@@ -28,12 +28,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from ._arrays import as_float_array
 
-__all__ = ["entropy", "mutual_information", "kde_mutual_information", "BINNINGS", "KDE_METHODS"]
+__all__ = ["entropy", "mutual_information", "kde_mutual_information", "BINNINGS", "KDE_METHODS",
+           "layer_entropy", "layer_mutual_information", "kde_bounds", "KDEBounds"]
 
 BINNINGS = ("per_row", "global", "fixed_width", "quantile")
 _TILE = 1 << 15  # elements per tile: the tile and its temporaries stay in the 2 MiB L2 cache
@@ -677,3 +679,233 @@ def kde_mutual_information(
     else:
         total = _kde_exact_log_sums(h, noise_variance, int(chunk_size))
     return (math.log(n) - total / n) / math.log(base)
+
+
+# ======================================================================================
+# Layer vectors: the information plane of whole networks (Saxe et al. 2018, Figure 1)
+#
+# A layer's activity for n inputs is an (n_samples, n_units) array T; each
+# sample's whole vector is one value of T. Binning puts every unit's value in
+# a bin and counts equal bin vectors; the KDE bounds treat T + Z, Z ~ N(0, s^2 I),
+# as a mixture of n Gaussians.
+# ======================================================================================
+
+_MAX_RADIX_CODE = 1 << 62  # mixed-radix codes of integer rows must stay below this in int64
+_EXP_FLOOR = -700.0  # kernel exponents are clipped here: exp(-700) is invisible next to 1, and fast
+
+
+def _check_layer(t: object, what: str) -> np.ndarray:
+    """(n_samples, n_units) float array of finite values; a 1-D t is one unit."""
+    x = as_float_array(t, what)
+    if x.ndim == 1:
+        x = x[:, None]
+    if x.ndim != 2 or x.shape[0] == 0 or x.shape[1] == 0:
+        raise ValueError(f"{what} must be (n_samples, n_units) with at least one of each; got shape {x.shape}")
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"{what} must be finite: found NaN or infinity")
+    return x
+
+
+def _check_labels(labels: object, n: int) -> np.ndarray:
+    """Class codes 0..C-1 of `labels` (one per sample, any values)."""
+    labels = np.asarray(labels)
+    if labels.ndim != 1 or len(labels) != n:
+        raise ValueError(f"labels must be 1-D with one label per sample ({n}); got shape {labels.shape}")
+    return np.unique(labels, return_inverse=True)[1].reshape(-1)
+
+
+def _bin_vectors(x: np.ndarray, bin_size: float | None, n_bins: int | None, range) -> np.ndarray:
+    """Per-unit bin indices (as floats holding integers) of every sample's vector."""
+    if n_bins is None and range is None:
+        if bin_size is None or not (np.isfinite(bin_size) and bin_size > 0):
+            raise ValueError(f"bin_size must be a positive finite number, got {bin_size!r}")
+        with np.errstate(over="ignore"):
+            q = np.floor(x / bin_size)
+        if not np.all(np.isfinite(q)):
+            raise ValueError(f"t / bin_size overflows the float range: bin_size {bin_size!r} is too small for "
+                             f"activity up to {np.abs(x).max():.3g}")
+        return q + 0.0  # -0.0 -> 0.0, so equal bins compare equal bit for bit too
+    if isinstance(n_bins, bool) or not isinstance(n_bins, (int, np.integer)) or n_bins < 1 or range is None:
+        raise ValueError(f"fixed bins need n_bins (a positive integer) and range=(lo, hi) together; "
+                         f"got n_bins={n_bins!r}, range={range!r}")
+    try:
+        lo, hi = (float(v) for v in range)
+    except (TypeError, ValueError):
+        raise ValueError(f"range must be a pair (lo, hi), got {range!r}") from None
+    if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
+        raise ValueError(f"range must be finite (lo, hi) with lo < hi, got {range!r}")
+    with np.errstate(over="ignore"):
+        q = np.floor((x - lo) * (n_bins / (hi - lo)))
+    # values outside the range go to the end bins (Shwartz-Ziv & Tishby's np.digitize code
+    # puts every ReLU value above 1 in the top bin)
+    return np.clip(q, 0, n_bins - 1)
+
+
+def _row_codes(q: np.ndarray) -> np.ndarray:
+    """Codes 0..m-1 with equal codes exactly for equal rows of the integer-valued float array q."""
+    low = q.min(axis=0)
+    radix = q.max(axis=0) - low + 1
+    if math.prod(float(r) for r in radix) < _MAX_RADIX_CODE:
+        # mixed-radix number of each row: one int64 per row, then a 1-D unique
+        multipliers = np.cumprod(np.concatenate([[1], radix[:-1]])).astype(np.int64)
+        codes = (q - low).astype(np.int64) @ multipliers
+        return np.unique(codes, return_inverse=True)[1].reshape(-1)
+    return np.unique(q, axis=0, return_inverse=True)[1].reshape(-1)
+
+
+def _entropy_of_codes(codes: np.ndarray, base: float) -> float:
+    counts = np.bincount(codes)
+    return float(_entropy_from_counts(counts[counts > 0], base))
+
+
+def layer_entropy(
+    t: np.ndarray,
+    bin_size: float | None = 0.07,
+    *,
+    n_bins: int | None = None,
+    range: tuple[float, float] | None = None,
+    base: float = 2,
+) -> float:
+    """Binned entropy H(T) of a layer's whole activity vector, T of shape (n_samples, n_units).
+
+    Each unit's value goes to bin floor(t / bin_size) (an unbounded grid, Saxe
+    et al. 2018), or with `n_bins` and `range=(lo, hi)` to one of n_bins
+    equal bins over [lo, hi], values outside going to the end bins (the
+    Shwartz-Ziv & Tishby 2017 option: n_bins=30, range=(-1, 1)). Samples
+    whose bin vectors are equal share a bin; with p_k the share of bin
+    vector k, H = -sum_k p_k log_base p_k. For a deterministic network and
+    equally likely distinct inputs X, I(X;T) = H(T).
+    """
+    x = _check_layer(t, "layer_entropy t")
+    return _entropy_of_codes(_row_codes(_bin_vectors(x, bin_size, n_bins, range)), _check_base(base))
+
+
+def layer_mutual_information(
+    t: np.ndarray,
+    labels: np.ndarray,
+    bin_size: float | None = 0.07,
+    *,
+    n_bins: int | None = None,
+    range: tuple[float, float] | None = None,
+    base: float = 2,
+) -> float:
+    """I(T;Y) = H(T) - sum_y p(y) H(T | Y=y) = H(T) + H(Y) - H(T,Y) for a binned layer T (see `layer_entropy`).
+
+    t: (n_samples, n_units); labels: one discrete label per sample.
+    """
+    x = _check_layer(t, "layer_mutual_information t")
+    base = _check_base(base)
+    classes = _check_labels(labels, len(x))
+    codes = _row_codes(_bin_vectors(x, bin_size, n_bins, range))
+    joint = codes * (classes.max() + 1) + classes
+    mi = (_entropy_of_codes(codes, base) + _entropy_of_codes(classes, base)
+          - _entropy_of_codes(np.unique(joint, return_inverse=True)[1].reshape(-1), base))
+    return max(mi, 0.0)  # rounding can leave -1e-16 for independent T and Y
+
+
+@dataclass(frozen=True)
+class KDEBounds:
+    """Kolchinsky & Tracey (2017) bounds for T + Z, Z ~ N(0, s^2 I), in the requested base.
+
+    upper, lower: bounds on I(X;T); upper_y, lower_y: the same estimators of
+    I(T;Y) (H(T) - sum_y p(y) H(T|y), each entropy from the same bound), None
+    without labels.
+    """
+
+    upper: float
+    lower: float
+    upper_y: float | None = None
+    lower_y: float | None = None
+
+
+def _squared_distances(a_t: np.ndarray, b_t: np.ndarray, out: np.ndarray, work: np.ndarray) -> np.ndarray:
+    """||a_i - b_j||^2 for a block, from exact differences unit by unit (a_t, b_t: (n_units, block)).
+
+    Not |a|^2 + |b|^2 - 2 a.b: that cancels for close pairs, the very pairs the kernel weighs most.
+    """
+    np.subtract(a_t[0][:, None], b_t[0][None, :], out=out)
+    np.multiply(out, out, out=out)
+    for a_k, b_k in zip(a_t[1:], b_t[1:]):
+        np.subtract(a_k[:, None], b_k[None, :], out=work)
+        np.multiply(work, work, out=work)
+        out += work
+    return out
+
+
+def _kernel_sums(h: np.ndarray, onehot: np.ndarray, noise_variance: float, block: int) -> np.ndarray:
+    """S[b, i, c] = sum over samples j of class c of exp(-||h_i - h_j||^2 / (2 v_b)), v = (s^2, 4 s^2).
+
+    Blocks of `block` x `block` pairs, each pair of blocks once (the distances
+    are symmetric): memory O(block^2 + n), whatever n.
+    """
+    n = len(h)
+    h_t = np.ascontiguousarray(h.T)
+    sums = np.zeros((2, n, onehot.shape[1]))
+    dist = np.empty((block, block))
+    work = np.empty((block, block))
+    scale = -1.0 / (8.0 * noise_variance)  # the wider (4 s^2) kernel; the narrow one is its 4th power
+    for i0 in np.arange(0, n, block):
+        i1 = min(i0 + block, n)
+        for j0 in np.arange(i0, n, block):
+            j1 = min(j0 + block, n)
+            d = _squared_distances(h_t[:, i0:i1], h_t[:, j0:j1], dist[: i1 - i0, : j1 - j0],
+                                   work[: i1 - i0, : j1 - j0])
+            d *= scale
+            # exp is ~10x slower where it underflows (below -708); e^-700 ~ 1e-304 adds nothing
+            # to sums >= 1 (each holds its own exp(0)) that float64 could see
+            np.maximum(d, _EXP_FLOOR, out=d)
+            np.exp(d, out=d)  # the wide kernel
+            for b in (1, 0):
+                sums[b, i0:i1] += d @ onehot[j0:j1]
+                if j0 != i0:
+                    sums[b, j0:j1] += d.T @ onehot[i0:i1]
+                if b == 1:
+                    np.multiply(d, d, out=d)
+                    np.multiply(d, d, out=d)  # exp(-x / (8 s^2))^4 = exp(-x / (2 s^2))
+    return sums
+
+
+def kde_bounds(
+    t: np.ndarray,
+    labels: np.ndarray | None = None,
+    noise_variance: float = 1e-3,
+    *,
+    base: float = 2,
+    block_size: int = 256,
+) -> KDEBounds:
+    """Kolchinsky & Tracey (2017) upper and pairwise lower bounds on I(X;T) for T = h(X) + Z, Z ~ N(0, s^2 I).
+
+    With the n activity vectors h_i (rows of `t`, one per equally likely
+    input) and s^2 = `noise_variance`, D_ij = ||h_i - h_j||^2:
+
+        upper (KL):            I(X;T) <= log n - 1/n sum_i log sum_j exp(-D_ij / (2 s^2))
+        lower (Bhattacharyya): I(X;T) >= log n - 1/n sum_i log sum_j exp(-D_ij / (8 s^2))
+
+    (the mixture-entropy bounds minus H(T|X); Saxe et al. 2018 use them on
+    every layer). With `labels`, I(T;Y) = H(T) - sum_y p(y) H(T|y), every
+    entropy from the same bound: 1/n sum_i [log(S_i^y / n_y) - log(S_i / n)],
+    S_i^y the sum over the samples of i's class. The distances are exact
+    differences in float64, computed block by block (`block_size`^2 pairs at
+    a time, each pair once), so the memory stays O(block_size^2 + n).
+    """
+    h = _check_layer(t, "kde_bounds t").astype(np.float64)
+    if not (isinstance(noise_variance, (int, float, np.floating, np.integer)) and np.isfinite(noise_variance)
+            and noise_variance > 0):
+        raise ValueError(f"noise_variance must be positive and finite, got {noise_variance!r}")
+    if isinstance(block_size, bool) or not isinstance(block_size, (int, np.integer)) or block_size < 1:
+        raise ValueError(f"block_size must be a positive integer, got {block_size!r}")
+    base = _check_base(base)
+    n = len(h)
+    classes = np.zeros(n, np.intp) if labels is None else _check_labels(labels, n)
+    onehot = np.zeros((n, classes.max() + 1))
+    onehot[np.arange(n), classes] = 1.0
+    with np.errstate(under="ignore", over="ignore"):
+        # a spread beyond ~1e154 overflows D to inf: exp(-inf) = 0, the right limit
+        sums = _kernel_sums(h, onehot, float(noise_variance), int(block_size))
+    log_all = np.log(sums.sum(axis=2))  # >= log 1: each sample's own term is exp(0)
+    upper, lower = (math.log(n) - float(log_all[b].mean()) for b in (0, 1))
+    if labels is None:
+        return KDEBounds(upper / math.log(base), lower / math.log(base))
+    own = np.log(sums[:, np.arange(n), classes]) - np.log(onehot.sum(axis=0))[classes]
+    upper_y, lower_y = (float(np.mean(own[b] - (log_all[b] - math.log(n)))) for b in (0, 1))
+    return KDEBounds(*(v / math.log(base) for v in (upper, lower, max(upper_y, 0.0), max(lower_y, 0.0))))

@@ -467,3 +467,112 @@ def binning_picture(x: np.ndarray, t: np.ndarray, edges: np.ndarray, title: str 
     p = counts[counts > 0] / counts.sum()
     axh.set_title(f"H(T) = {-np.sum(p * np.log2(p)):.2f} bits")
     return fig
+
+
+# ------------------------------------------------ the information plane of whole networks
+# These take the `InformationPlaneResults` of nnlite.experiments.information_plane;
+# curves are means over seeds, layer l is drawn with marker/line style l in every figure.
+
+_ESTIMATOR_TITLES = {
+    "binning": "binning, bin size {bin_size:g}",
+    "fixed_binning": "{fixed_bins} bins over [{lo:g}, {hi:g}]",
+    "kde_upper": "KDE upper bound, noise var. {noise_variance:g}",
+    "kde_lower": "pairwise lower bound, noise var. {noise_variance:g}",
+}
+_LAYER_MARKERS = "osD^vP*X"
+
+
+def _estimator_title(results, key: str) -> str:
+    lo, hi = results.fixed_range
+    return _ESTIMATOR_TITLES[key].format(bin_size=results.bin_size, fixed_bins=results.fixed_bins, lo=lo, hi=hi,
+                                         noise_variance=results.noise_variance)
+
+
+def _information_estimators(results, estimators: Sequence[str] | None) -> list[str]:
+    keys = results.estimator_keys if estimators is None else list(estimators)
+    unknown = [k for k in keys if k not in results.estimator_keys]
+    if unknown or not keys:
+        raise ValueError(f"estimators must be a non-empty selection of {results.estimator_keys}, got {keys}")
+    return keys
+
+
+def information_plane_figure(results, estimators: Sequence[str] | None = None) -> Figure:
+    """The information plane, I(T;Y) against I(X;T), one panel per activation (rows) and estimator
+    (columns): one curve per layer, its points coloured by epoch (log colour scale), as in
+    Shwartz-Ziv & Tishby (2017, Fig. 3) and Saxe et al. (2018, Fig. 1)."""
+    keys = _information_estimators(results, estimators)
+    epochs = np.asarray(results.runs[0].epochs)
+    norm = matplotlib.colors.LogNorm(vmin=max(1, epochs[epochs > 0].min()), vmax=max(2, epochs.max()))
+    fig = Figure(figsize=(3.9 * len(keys) + 0.8, 3.5 * len(results.activations)), layout="constrained")
+    axes = fig.subplots(len(results.activations), len(keys), squeeze=False)
+    points = None
+    for row, activation in zip(axes, results.activations):
+        for ax, key in zip(row, keys):
+            xt = results.mean_curve(activation, "mi_xt", key)
+            ty = results.mean_curve(activation, "mi_ty", key)
+            for layer, name in enumerate(results.layers):
+                ax.plot(xt[:, layer], ty[:, layer], color="0.75", lw=0.8, zorder=1)
+                points = ax.scatter(xt[:, layer], ty[:, layer], c=np.maximum(epochs, 1), cmap="viridis", norm=norm,
+                                    s=14, marker=_LAYER_MARKERS[layer % len(_LAYER_MARKERS)], zorder=2,
+                                    label=f"layer {name}")
+            ax.set_title(f"{activation}: {_estimator_title(results, key)}", fontsize="medium")
+            ax.set_xlabel("I(X;T) (bits)")
+            ax.set_ylabel("I(T;Y) (bits)")
+    # outside the panels: a legend inside would cover points of some run
+    fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="outside lower center", ncols=len(results.layers),
+               fontsize="small")
+    fig.colorbar(points, ax=axes, label="epoch", shrink=0.8)
+    return fig
+
+
+def information_plane_epochs(results, estimators: Sequence[str] | None = None) -> Figure:
+    """I(X;T) against epoch (log scale; epoch 0 drawn at 0.5), one line per layer, one panel per
+    activation (rows) and estimator (columns): where compression would show as a fall late in training."""
+    keys = _information_estimators(results, estimators)
+    epochs = np.maximum(np.asarray(results.runs[0].epochs, dtype=np.float64), 0.5)
+    fig = Figure(figsize=(3.8 * len(keys), 3.0 * len(results.activations)), layout="constrained")
+    axes = fig.subplots(len(results.activations), len(keys), squeeze=False, sharey=True)
+    shades = matplotlib.colormaps["viridis"](np.linspace(0, 0.9, len(results.layers)))
+    for row, activation in zip(axes, results.activations):
+        for ax, key in zip(row, keys):
+            xt = results.mean_curve(activation, "mi_xt", key)
+            for layer, (name, shade) in enumerate(zip(results.layers, shades)):
+                ax.plot(epochs, xt[:, layer], color=shade, label=f"layer {name}")
+            ax.set_xscale("log")
+            ax.set_title(f"{activation}: {_estimator_title(results, key)}", fontsize="medium")
+            ax.set_xlabel("epoch")
+            ax.set_ylabel("I(X;T) (bits)")
+    fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="outside lower center", ncols=len(results.layers),
+               fontsize="small")
+    return fig
+
+
+def information_plane_snr(results) -> Figure:
+    """Per Dense layer, the norm of the mean (solid) and of the std (dashed) of the weight gradient over
+    an epoch's batches against epoch, and their ratio (the SNR), one column per activation
+    (Shwartz-Ziv & Tishby 2017, Fig. 4: a high-SNR drift phase, then a low-SNR diffusion phase)."""
+    epochs = np.maximum(np.asarray(results.runs[0].epochs, dtype=np.float64), 0.5)
+    n_layers = len(results.layers)
+    shades = matplotlib.colormaps["viridis"](np.linspace(0, 0.9, n_layers))
+    fig = Figure(figsize=(4.4 * len(results.activations), 6.4), layout="constrained")
+    axes = fig.subplots(2, len(results.activations), squeeze=False)
+    tiny = np.finfo(np.float64).tiny  # log axes: an exactly zero gradient is drawn at the bottom
+    for col, activation in enumerate(results.activations):
+        mean = results.mean_curve(activation, "grad_mean")
+        std = results.mean_curve(activation, "grad_std")
+        top, bottom = axes[0, col], axes[1, col]
+        for layer, shade in enumerate(shades):
+            top.plot(epochs, np.maximum(mean[:, layer], tiny), color=shade, label=f"Dense {layer + 1}")
+            top.plot(epochs, np.maximum(std[:, layer], tiny), color=shade, ls="--")
+            bottom.plot(epochs, mean[:, layer] / np.maximum(std[:, layer], tiny), color=shade)
+        top.set_title(f"{activation}: gradient mean (solid) and std (dashed)", fontsize="medium")
+        bottom.set_title(f"{activation}: signal-to-noise ratio mean / std", fontsize="medium")
+        for ax in (top, bottom):
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            ax.set_xlabel("epoch")
+        top.set_ylabel("norm over the layer's weights")
+        bottom.set_ylabel("SNR")
+    fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="outside lower center", ncols=n_layers,
+               fontsize="small")
+    return fig

@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 
 import nnlite
 from nnlite import plotting
-from nnlite.experiments import compare_activations, run_minimal_model
+from nnlite.experiments import compare_activations, information_plane, run_minimal_model
 from nnlite.network import Sequential
 
 
@@ -26,6 +26,13 @@ def study():
 @pytest.fixture(scope="module")
 def minimal():
     return run_minimal_model(n_samples=200, weights=np.arange(0.5, 20, 0.5), activations={"tanh": {}, "relu": {}})
+
+
+@pytest.fixture(scope="module")
+def plane():
+    X, y = np.random.default_rng(9).integers(0, 2, size=(80, 6)).astype(float), np.arange(80) % 2
+    return information_plane((X, y), activation=("tanh", "relu"), hidden=(4, 3), epochs=6, batch_size=16,
+                             learning_rate=1e-2, logged_epochs=(0, 2, 6), estimators=("binning", "kde"))
 
 
 def _history():
@@ -55,6 +62,9 @@ BUILDERS = {
         legend_title="bins", title="bins"),
     "binning_picture": lambda study, mm: plotting.binning_picture(
         mm.x, np.tanh(5 * mm.x), mm.binning_example["edges"], "tanh, w = 5"),
+    "information_plane_figure": lambda study, mm, plane: plotting.information_plane_figure(plane),
+    "information_plane_epochs": lambda study, mm, plane: plotting.information_plane_epochs(plane),
+    "information_plane_snr": lambda study, mm, plane: plotting.information_plane_snr(plane),
 }
 
 
@@ -69,7 +79,8 @@ def test_every_plotting_function_has_a_builder_here():
 
 
 def _visible_axes(fig):
-    return [ax for ax in fig.axes if ax.get_visible()]
+    """The data axes: visible, and not a colorbar (labelled through the colorbar itself)."""
+    return [ax for ax in fig.axes if ax.get_visible() and not hasattr(ax, "_colorbar")]
 
 
 def _assert_every_axes_labelled(fig, what):
@@ -82,8 +93,10 @@ def _assert_every_axes_labelled(fig, what):
 
 
 @pytest.mark.parametrize("name", sorted(BUILDERS))
-def test_figure_axes_are_labelled_and_legends_cover_no_axes(name, study, minimal):
-    fig = BUILDERS[name](study, minimal)
+def test_figure_axes_are_labelled_and_legends_cover_no_axes(name, study, minimal, request):
+    builder = BUILDERS[name]
+    needs_plane = builder.__code__.co_argcount == 3
+    fig = builder(study, minimal, request.getfixturevalue("plane")) if needs_plane else builder(study, minimal)
     _assert_every_axes_labelled(fig, name)
     renderer = FigureCanvasAgg(fig).get_renderer()
     fig.draw(renderer)
@@ -150,7 +163,8 @@ def test_readme_images_exist_under_the_names_the_commands_write():
     images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", (root / "README.md").read_text(encoding="utf-8"))
     assert images
     written = {"gallery.png", "mi_per_row.png", "mi_global.png", "entropy_vs_bins.png", "curves.png",
-               "gradient_by_layer.png"}  # names that nnlite gallery / minimal-model / compare write
+               "gradient_by_layer.png", "information_plane.png", "information_plane_epochs.png",
+               "information_plane_snr.png"}  # names that nnlite gallery / minimal-model / compare / info-plane write
     for image in images:
         assert (root / image).is_file(), image
         assert Path(image).name in written, image
