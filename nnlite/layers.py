@@ -390,8 +390,8 @@ class Dropout(Layer):
         self.inputs = inputs
         if not self.training or self.rate == 0:
             self.mask = None
-            self.output = inputs
-            return inputs
+            self.output = inputs.copy()  # never the caller's own array: writing into one must not change the other
+            return self.output
         keep = self._rng.random(inputs.shape, dtype=inputs.dtype) >= self.rate
         self.mask = np.multiply(keep, 1 / (1 - self.rate), dtype=inputs.dtype)
         self.output = inputs * self.mask
@@ -400,7 +400,7 @@ class Dropout(Layer):
     def backward(self, dvalues: np.ndarray) -> np.ndarray:
         """dinputs = dvalues * mask (the mask of the last forward), or dvalues in inference."""
         dvalues = check_dvalues(self, dvalues)
-        self.dinputs = dvalues if self.mask is None else dvalues * self.mask
+        self.dinputs = dvalues.copy() if self.mask is None else dvalues * self.mask
         return self.dinputs
 
     @property

@@ -203,6 +203,16 @@ def test_check_layer_on_dense_with_penalties_and_a_broken_layer():
     assert [r.name for r in failures] == ["gradient"] and "biases" in failures[0].message
 
 
+def test_a_dropout_whose_backward_forgets_the_scale_fails_the_gradient_check():
+    class Unscaled(nnlite.Dropout):
+        def backward(self, dvalues):
+            return super().backward(dvalues) * (1 - self.rate)
+
+    report = check_layer(Unscaled(0.5, seed=0), np.ones((6, 4)), raise_on_failure=False)
+    assert [r.name for r in report.failures] == ["gradient"]
+    assert check_layer(nnlite.Dropout(0.5, seed=0), np.ones((6, 4))).passed
+
+
 def test_check_layer_needs_inputs_when_it_cannot_guess_them():
     class NoSize(nnlite.Layer):
         def forward(self, inputs):
@@ -257,15 +267,28 @@ INTERESTING = [
 ]
 # other test modules register activations of their own while pytest collects: keep nnlite's
 BUILTIN_NAMES = [name for name in activations.names() if activations.get(name).__module__ == "nnlite.activations"]
+def _inference(layer):
+    layer.training = False
+    return layer
+
+
 OBJECTS = [activations.get(name) for name in BUILTIN_NAMES] + INTERESTING + [
     nnlite.Dense(4, 3, seed=0), nnlite.Dense(5, 2, weight_init="glorot", l1=0.01, l2=0.01, seed=1),
     nnlite.Dense(3, 4, dtype=np.float32, seed=2),
+    # the training layers, in both modes (Dropout's mask is replayed from its state for the gradient)
+    nnlite.BatchNorm(4), _inference(nnlite.BatchNorm(3, momentum=0.5)), nnlite.LayerNorm(4),
 ]
+DROPOUTS = [nnlite.Dropout(0.3, seed=0), _inference(nnlite.Dropout(0.5, seed=1)), nnlite.Dropout(0.0)]
 
 
 
 @parametrize_with_checks(OBJECTS)
 def test_builtin_catalogue_and_dense(obj, check):
+    check(obj)
+
+
+@parametrize_with_checks(DROPOUTS, inputs=np.random.default_rng(0).normal(size=(6, 4)))
+def test_dropout_in_both_modes(obj, check):
     check(obj)
 
 

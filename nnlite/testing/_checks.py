@@ -120,6 +120,33 @@ class _FirstOrder:
         return self.obj.backward(dvalues)
 
 
+class _Replayed:
+    """The layer with its `state` put back before every forward: a layer that draws random numbers
+    (Dropout's mask) draws the same ones at every call, so finite differences see one function."""
+
+    def __init__(self, obj: Any):
+        self.obj = obj
+        self._saved = {k: np.array(v, copy=True) for k, v in obj.state.items()}
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("obj", "_saved"):  # not set yet (during copying): no recursion through self.obj
+            raise AttributeError(name)
+        return getattr(self.obj, name)
+
+    def forward(self, *args):
+        self.obj.set_state(self._saved)
+        return self.obj.forward(*args)
+
+    def backward(self, dvalues):
+        return self.obj.backward(dvalues)
+
+
+def _replayed(obj: Any) -> Any:
+    """`_Replayed(obj)` for a layer with state it can restore, else obj itself."""
+    has_state = bool(getattr(obj, "state", None)) and callable(getattr(obj, "set_state", None))
+    return _Replayed(obj) if has_state else obj
+
+
 def _fail(what: str) -> None:
     raise AssertionError(what)
 
@@ -134,7 +161,7 @@ def _same(a: Any, b: Any) -> bool:
 
 def check_gradient(s: Subject, rng: np.random.Generator) -> None:
     """backward (inputs and every param) agrees with central differences at kink-free points."""
-    obj = s.copy()
+    obj = _replayed(s.copy())
     for name, p in getattr(obj, "params", {}).items():
         if getattr(p, "dtype", None) != np.float64:
             raise SkipCheck(f"parameter {name!r} is {getattr(p, 'dtype', type(p).__name__)}; build it in float64")
@@ -385,6 +412,10 @@ def check_config_roundtrip(s: Subject, rng: np.random.Generator) -> None:
                 _fail(f"the rebuilt object's {attr}[{k!r}] is {np.asarray(theirs[k]).dtype}{np.shape(theirs[k])}, "
                       f"the original's {np.asarray(p).dtype}{np.shape(p)}")
             theirs[k][...] = p
+    if isinstance(getattr(obj, "training", None), bool):
+        rebuilt.training = obj.training  # a mode, not a constructor argument
+    if getattr(obj, "state", None) and callable(getattr(rebuilt, "set_state", None)):
+        rebuilt.set_state(obj.state)  # a state computed on demand (Dropout's generator) is not a view to write into
     a, b = s.forward(obj, s.inputs.copy()), s.forward(rebuilt, s.inputs.copy())
     if not _same(a, b):
         _fail(f"type(obj)(**get_config()) = {rebuilt!r} gives other outputs than the original")

@@ -55,8 +55,13 @@ def activation_shape(obj: Activation) -> tuple[int, ...]:
 
 
 def layer_shape(obj: Any) -> tuple[int, ...] | None:
-    n = getattr(obj, "n_inputs", None)
-    return (6, int(n)) if isinstance(n, (int, np.integer)) and n > 0 else None
+    """(6, n) for a layer that names its input width n (`n_inputs`, or `n_features` as the
+    normalisation layers do); None when it does not."""
+    for attr in ("n_inputs", "n_features"):
+        n = getattr(obj, attr, None)
+        if isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n > 0:
+            return (6, int(n))
+    return None
 
 
 def _one_sided_disagree(fm: np.ndarray, f0: np.ndarray, fp: np.ndarray, h: float) -> np.ndarray:
