@@ -6,7 +6,10 @@
 
 Activations (vs the bandwidth floor, tutorial numpy and PyTorch), training
 (nnlite vs PyTorch vs scikit-learn on digits; skipped without scikit-learn),
-entropy (vs the notebooks' per-row loop) and the KDE bound (exact vs binned).
+entropy (vs the notebooks' per-row loop), the KDE bound (exact vs binned),
+the information-plane training loop (vs a plain numpy loop), parallel runs
+(n_jobs=1 vs 2; skipped without joblib and scikit-learn) and the main job's
+wall time in fresh interpreters.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from benchmarks import activations, entropy, kde, training  # noqa: E402
+from benchmarks import activations, entropy, figures, information_plane, kde, parallel, training  # noqa: E402
 
 DEFAULT_JSON = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", "benchmarks.json")
 
@@ -50,6 +53,18 @@ def main(argv: list[str] | None = None) -> dict:
             training.main((["--epochs", "5", "--seeds", "0"] if args.quick else []) + ["--json", path])
             with open(path) as f:
                 results["training"] = json.load(f)
+    print("\n== information plane (Sequential.fit vs a plain numpy loop)")
+    results["information_plane"] = information_plane.main(["--epochs", "30", "--repeats", "2"] if args.quick else [])
+    print("\n== parallel (n_jobs=1 vs 2)")
+    try:
+        import joblib  # noqa: F401
+        import sklearn  # noqa: F401
+    except ImportError:
+        print("joblib or scikit-learn not installed: skipped; pip install -e '.[parallel,bench]'")
+    else:
+        results["parallel"] = parallel.main(["--epochs", "1", "--repeats", "2"] if args.quick else [])
+    print("\n== the main job (nnlite minimal-model) and import time")
+    results["figures"] = figures.main(["--repeats", "3"] if args.quick else [])
     with open(args.json, "w") as f:
         json.dump(results, f, indent=1)
     print(f"\nwrote {args.json}")

@@ -33,6 +33,7 @@ from . import layers as _layers
 from . import losses as _losses
 from . import optimizers as _optimizers
 from ._arrays import as_float_array
+from ._progress import Progress
 
 __all__ = ["Sequential", "History", "WithLoss"]
 
@@ -108,6 +109,19 @@ class WithLoss:
         """dvalues * dL/dinputs; fills every layer's grads on the way (the penalty's gradient included)."""
         self.dinputs = self.model.backward(self.loss.backward(dvalues))
         return self.dinputs
+
+
+def _counting(progress: Progress, on_batch_end: Any) -> Any:
+    """on_batch_end that also counts the batch on a shown progress line (itself when the line is hidden)."""
+    if not progress.enabled:
+        return on_batch_end
+
+    def count(batch: int, logs: dict[str, Any]) -> None:
+        progress.update()
+        if on_batch_end is not None:
+            on_batch_end(batch, logs)
+
+    return count
 
 
 def _label(index: int, layer: Any) -> str:
@@ -376,7 +390,9 @@ class Sequential:
         loss, backward, one optimizer step; per epoch: the schedule's
         learning rate, `validation_data` (a pair X_val, y_val) measured in
         inference mode, `callbacks` (see `nnlite.callbacks`).
-        `verbose=1` prints one line per epoch, `verbose=0` nothing.
+        `verbose=1` prints one line per epoch (stdout) and, when stderr is a
+        terminal, a progress line (batches done, elapsed, time left) below
+        them; `verbose=0` nothing.
         Non-finite data are refused before training; training stops with
         FloatingPointError if the loss becomes NaN or infinite. Float data
         must have the parameters' dtype (no silent casts); integer data are
@@ -400,6 +416,8 @@ class Sequential:
         probe = X[np.linspace(0, len(X) - 1, min(len(X), 1024)).astype(np.intp)] if diagnostics else None
         history = History()
         self.stop_training = False
+        progress = Progress(epochs * -(-len(X) // batch_size), "fit", unit="batches", enabled=None if verbose else False)
+        on_batch_end = _counting(progress, hooks.on_batch_end)
         self._fast_path(True)
         try:
             # Divergence shows up as a non-finite loss, checked below with a
@@ -411,7 +429,7 @@ class Sequential:
                     lr = optimizer.epoch_learning_rate
                     order = np.random.default_rng([seed, optimizer.epoch]).permutation(len(X)) if shuffle else None
                     total, correct, seen, norms = self._train_epoch(
-                        X, y, order, batch_size, loss, optimizer, slots, grad_layers, hooks.on_batch_end, epoch)
+                        X, y, order, batch_size, loss, optimizer, slots, grad_layers, on_batch_end, epoch)
                     self._check_finite_params(epoch, optimizer)
                     logs = self._record_epoch(history, total / len(X), correct / seen if loss.classification else None,
                                               val, loss, norms, -(-len(X) // batch_size), lr)
@@ -420,13 +438,14 @@ class Sequential:
                             self._record_activations(probe, labels, history)
                     history.epoch_time.append(time.perf_counter() - start_time)
                     if verbose:
-                        print(self._epoch_line(history, epoch, epochs), flush=True)
+                        progress.write(self._epoch_line(history, epoch, epochs))
                     optimizer.end_epoch(logs)
                     hooks.on_epoch_end(optimizer.epoch, logs)
                     if self.stop_training:
                         break
         finally:
             self._fast_path(False)
+            progress.close()
         hooks.on_train_end(_last_logs(history))
         return history
 

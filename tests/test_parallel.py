@@ -9,6 +9,7 @@ import time
 import numpy as np
 import pytest
 
+import nnlite
 from nnlite import _parallel
 from nnlite._parallel import check_n_jobs, run_parallel
 from nnlite._progress import Progress
@@ -282,3 +283,23 @@ def test_bench_counts_its_timed_calls_on_a_terminal_only(monkeypatch, capsys):
     bench("relu", size=1000, repeats=2)
     # three timings (floor, forward, forward+backward) of a warm-up and 2 repeats each
     assert terminal.getvalue().split("\r")[-1].startswith("bench relu: 9/9 timed calls")
+
+
+def test_fit_verbose_shows_batches_on_a_terminal_only(monkeypatch, capsys):
+    X, y = nnlite.datasets.spiral(20, 3, seed=0)  # 60 samples: 4 batches of 16 per epoch
+
+    def fit(verbose):
+        model = nnlite.Sequential([nnlite.Dense(2, 4, seed=0), nnlite.ReLU(), nnlite.Dense(4, 3, seed=1)])
+        return model.fit(X, y, epochs=2, batch_size=16, seed=0, verbose=verbose)
+
+    fit(1)
+    captured = capsys.readouterr()
+    assert captured.out.count("\n") == 2 and captured.err == ""  # epoch lines; no progress off a terminal
+    terminal = _FakeTerminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    fit(0)
+    assert terminal.getvalue() == "" and capsys.readouterr().out == ""
+    fit(1)
+    shown = terminal.getvalue()
+    assert "fit: 8/8 batches" in shown.split("\r")[-1] and shown.endswith("\n")
+    assert capsys.readouterr().out.count("Epoch") == 2
