@@ -52,11 +52,10 @@ def plain_numpy_training(weights, biases, X, y, epochs, seed, lr=LR, batch_size=
     params = weights + biases
     m = [np.zeros_like(p) for p in params]
     v = [np.zeros_like(p) for p in params]
-    rng = np.random.default_rng(seed)
     n, t = len(X), 0
     last = len(weights) - 1
-    for _ in range(epochs):
-        order = rng.permutation(n)
+    for epoch in range(epochs):
+        order = np.random.default_rng([seed, epoch]).permutation(n)  # Sequential.fit's order for (seed, epoch)
         X_epoch, y_epoch = X[order], y[order]
         for start in range(0, n, batch_size):
             xb, yb = X_epoch[start:start + batch_size], y_epoch[start:start + batch_size]
