@@ -18,7 +18,10 @@ Quick start::
 
 The names re-exported here are the public API. From a shell,
 `nnlite minimal-model --out results/` runs the one-neuron information
-experiment and `nnlite` alone lists every subcommand. `nnlite.plotting`
+experiment, `nnlite info-plane` the information plane of whole networks
+(Saxe et al. 2018, Figure 1), and `nnlite` alone lists every subcommand.
+Your own classes are checked with `nnlite.testing` (check_activation,
+check_layer, check_loss, parametrize_with_checks). `nnlite.plotting`
 (and so matplotlib) is imported on first use, not by `import nnlite`.
 """
 
