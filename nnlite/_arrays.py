@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 
@@ -69,3 +71,17 @@ def check_finite(values: np.ndarray, what: str) -> np.ndarray:
             "expected finite numbers: clean the data first"
         )
     return values
+
+
+def copy_state(owner: object, state: Mapping[str, np.ndarray]) -> None:
+    """Copy saved `state` arrays into `owner.state`'s arrays, in place, after checking that the
+    keys, shapes and dtypes are the same (the `set_state` of layers and activations)."""
+    own = owner.state
+    name = type(owner).__name__
+    if set(state) != set(own):
+        raise ValueError(f"{name} state has keys {sorted(own)}, got {sorted(state)}")
+    for key, target in own.items():
+        value = np.asarray(state[key])
+        if value.shape != target.shape or value.dtype != target.dtype:
+            raise ValueError(f"{name} state {key!r} is {target.dtype}{target.shape}, got {value.dtype}{value.shape}")
+        target[...] = value

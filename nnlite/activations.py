@@ -33,7 +33,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ._arrays import as_float_array, check_dvalues
+from ._arrays import as_float_array, check_dvalues, copy_state
 from ._config import ConfigError, captured_config, qualified_name, uses_capture
 from ._special import gelu_float32, normal_tail
 
@@ -193,6 +193,10 @@ class Activation:
         of the same name (see the class docstring).
         """
         return captured_config(self)
+
+    def set_state(self, state: Mapping[str, np.ndarray]) -> None:
+        """Copy saved `state` arrays into this activation's (same keys, shapes and dtypes)."""
+        copy_state(self, state)
 
     @classmethod
     def param_shapes(cls, config: dict[str, Any]) -> dict[str, tuple[int, ...]] | None:

@@ -324,8 +324,8 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 # option (attribute name) -> least value; checked for every subcommand that has the option
-_LEAST = {"dpi": 1, "size": 1, "repeats": 1, "samples": 1, "seeds": 1, "batch_size": 1, "epochs": 1, "bins": 2,
-          "fixed_bins": 1, "max_logged": 1}
+_LEAST = {"dpi": 1, "size": 1, "repeats": 1, "samples": 2, "seeds": 1, "batch_size": 1, "epochs": 1, "bins": 2,
+          "fixed_bins": 1, "max_logged": 2}
 _FOLDER_OUT = {"compare", "minimal-model", "info-plane"}  # the others write one file
 
 
@@ -348,8 +348,11 @@ def _validate(args: argparse.Namespace) -> None:
     """Refuse numbers and paths that cannot work, before any training or writing."""
     for name, least in _LEAST.items():
         value = getattr(args, name, None)
-        if isinstance(value, int) and value < least:  # info-plane's --seeds is a list of seeds
+        if isinstance(value, int) and value < least:
             raise ValueError(f"--{name.replace('_', '-')} must be an integer >= {least}, got {value}")
+    if isinstance(getattr(args, "seeds", None), list):  # info-plane: the seeds themselves
+        if min(args.seeds) < 0 or len(set(args.seeds)) != len(args.seeds):
+            raise ValueError(f"--seeds must be distinct integers >= 0, got {' '.join(map(str, args.seeds))}")
     lr = getattr(args, "lr", None)
     if lr is not None and not (math.isfinite(lr) and lr > 0):
         raise ValueError(f"--lr must be a positive finite number, got {lr}")
@@ -380,7 +383,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         _validate(args)
         return args.func(args)
-    except (ValueError, TypeError, ImportError, OSError) as exc:
+    except (ValueError, TypeError, ImportError, OSError, FloatingPointError) as exc:
         parser.exit(2, f"nnlite {args.command}: error: {exc}\n")
 
 

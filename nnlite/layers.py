@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ._arrays import as_float_array, check_dvalues
+from ._arrays import as_float_array, check_dvalues, copy_state
 from ._config import ConfigError, captured_config, is_builtin, qualified_name, uses_capture
 
 __all__ = ["Layer", "Dense", "Dropout", "BatchNorm", "LayerNorm", "get", "WEIGHT_INITS"]
@@ -104,17 +104,7 @@ class Layer:
 
     def set_state(self, state: Mapping[str, np.ndarray]) -> None:
         """Copy saved `state` arrays into this layer's (same keys, shapes and dtypes)."""
-        own = self.state
-        if set(state) != set(own):
-            raise ValueError(f"{type(self).__name__} state has keys {sorted(own)}, got {sorted(state)}")
-        for key, target in own.items():
-            value = np.asarray(state[key])
-            if value.shape != target.shape or value.dtype != target.dtype:
-                raise ValueError(
-                    f"{type(self).__name__} state {key!r} is {target.dtype}{target.shape}, "
-                    f"got {value.dtype}{value.shape}"
-                )
-            target[...] = value
+        copy_state(self, state)
 
     __call__ = forward
 
@@ -304,6 +294,14 @@ def _check_dtype(owner: str, dtype: Any) -> np.dtype:
     return dtype
 
 
+def _feature_shapes(config: dict[str, Any], names: tuple[str, ...]) -> dict[str, tuple[int, ...]] | None:
+    """{name: (n_features,)} for each of `names`, or None when the config's n_features is not a size."""
+    n = config.get("n_features")
+    if isinstance(n, bool) or not isinstance(n, int):
+        return None
+    return {name: (n,) for name in names}
+
+
 def _check_features(owner: str, n_features: Any) -> int:
     if isinstance(n_features, bool) or not isinstance(n_features, (int, np.integer)) or n_features < 1:
         raise ValueError(f"{owner} n_features must be a positive integer, got {n_features!r}")
@@ -459,6 +457,10 @@ class BatchNorm(Layer):
         self.running_var = np.ones(self.n_features, self.dtype)
         self._xhat = self._inv = None
 
+    @classmethod
+    def param_shapes(cls, config: dict[str, Any]) -> dict[str, tuple[int, ...]] | None:
+        return _feature_shapes(config, ("gamma", "beta", "running_mean", "running_var"))
+
     @property
     def params(self) -> dict[str, np.ndarray]:
         return {"gamma": self.gamma, "beta": self.beta}
@@ -529,6 +531,10 @@ class LayerNorm(Layer):
         self.beta = np.zeros(self.n_features, self.dtype)
         self.dgamma, self.dbeta = np.zeros_like(self.gamma), np.zeros_like(self.beta)
         self._xhat = self._inv = None
+
+    @classmethod
+    def param_shapes(cls, config: dict[str, Any]) -> dict[str, tuple[int, ...]] | None:
+        return _feature_shapes(config, ("gamma", "beta"))
 
     @property
     def params(self) -> dict[str, np.ndarray]:

@@ -416,7 +416,8 @@ class Sequential:
         probe = X[np.linspace(0, len(X) - 1, min(len(X), 1024)).astype(np.intp)] if diagnostics else None
         history = History()
         self.stop_training = False
-        progress = Progress(epochs * -(-len(X) // batch_size), "fit", unit="batches", enabled=None if verbose else False)
+        n_batches = epochs * -(-len(X) // batch_size)
+        progress = Progress(n_batches, "fit", unit="batches", enabled=None if verbose else False)
         on_batch_end = _counting(progress, hooks.on_batch_end)
         self._fast_path(True)
         try:

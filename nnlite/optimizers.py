@@ -247,6 +247,11 @@ class Optimizer:
                     raise ValueError(
                         f"optimizer state {key}/{name} is {a.dtype}{a.shape}, the parameter is {p.dtype}{p.shape}"
                     )
+        counters = ["epoch", "iterations"] + [f"{key}/step" for key in stepped]
+        for name in counters:
+            a = np.asarray(arrays[name])
+            if a.shape != () or a.dtype.kind not in "iu" or a < 0:
+                raise ValueError(f"optimizer state {name} must be one integer >= 0, got {a.dtype}{a.shape}")
         if isinstance(self.learning_rate, _schedules.Schedule):
             self.learning_rate.load_state_arrays(
                 {k.split("/", 1)[1]: v for k, v in arrays.items() if k.startswith("schedule/")}

@@ -96,3 +96,14 @@ def test_loading_optimizer_state_is_checked(tmp_path):
     assert isinstance(Sequential.load(tmp_path / "with.npz"), Sequential)  # the optimizer part is optional
     with pytest.raises(ValueError, match="parameters .* the model does not have"):
         opt.load_state_arrays(Sequential([Dense(2, 3)]), opt.state_arrays(model))
+
+
+@pytest.mark.parametrize("counter", ["epoch", "0.weights/step"])
+@pytest.mark.parametrize("bad", [np.array([1, 2]), np.array(1.5), np.array(-1)])
+def test_a_damaged_optimizer_counter_is_a_value_error(counter, bad):
+    model, opt = network(), Adam(0.01)
+    fit(model, opt, 1)
+    arrays = opt.state_arrays(model)
+    arrays[counter] = bad
+    with pytest.raises(ValueError, match=f"optimizer state {counter} must be one integer >= 0"):
+        Adam(0.01).load_state_arrays(model, arrays)

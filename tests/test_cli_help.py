@@ -122,3 +122,26 @@ def test_package_docstring_quick_start_runs_and_trains():
     history = namespace["history"]
     assert history.epochs == 300 and history.accuracy[-1] > 0.6  # three spiral arms: chance is 1/3
     assert namespace["fig"].axes
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["info-plane", "--seeds", "0", "-1"], "--seeds must be distinct integers >= 0"),
+    (["info-plane", "--seeds", "0", "0"], "--seeds must be distinct integers >= 0"),
+    (["info-plane", "--max-logged", "1"], "--max-logged must be an integer >= 2"),
+    (["minimal-model", "--samples", "1"], "--samples must be an integer >= 2"),
+])
+def test_bad_numbers_are_refused_before_any_work(argv, message, tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main([*argv, "--out", str(tmp_path / "out")])
+    assert exit_info.value.code == 2 and message in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_diverging_run_is_an_error_line_not_a_traceback(tmp_path, capsys):
+    argv = ["compare", "--dataset", "spiral", "--activations", "relu", "--seeds", "1", "--epochs", "1",
+            "--lr", "1e300", "--out", str(tmp_path)]
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and "nnlite compare: error:" in err and "diverged" in err
+    assert "Traceback" not in err

@@ -350,3 +350,9 @@ def test_quick_variant_through_the_cli(tmp_path, capsys):
     results = InformationPlaneResults.from_json((out / "results.json").read_text())
     assert results.epochs == 300 and len(results.runs[0].epochs) == 4
     assert all(run.test_accuracy[-1] > 0.6 for run in results.runs)
+
+
+@pytest.mark.parametrize("seed", [[0, -1], [1, 1], [0, 1.5]])
+def test_bad_seeds_are_refused_before_training(seed):
+    with pytest.raises(ValueError, match="seeds must be distinct integers >= 0"):
+        information_plane("tishby_bits", seed=seed, epochs=1)

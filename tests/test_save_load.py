@@ -320,6 +320,53 @@ def test_a_crafted_prelu_with_a_huge_parameter_count_is_refused_before_building_
         Sequential.load(path)
 
 
+@pytest.mark.parametrize("cls", [nnlite.BatchNorm, nnlite.LayerNorm])
+def test_a_crafted_normalisation_layer_with_a_huge_width_is_refused_before_building_it(tmp_path, monkeypatch, cls):
+    model = Sequential([cls(3)])
+    path = tmp_path / "norm.npz"
+    model.save(path)
+    with np.load(path) as data:
+        arrays = {key: data[key] for key in data.files}
+    arch = json.loads(str(arrays["__nnlite__"][()]))
+    arch["layers"][0]["config"]["n_features"] = 2**40
+    arrays["__nnlite__"] = np.array(json.dumps(arch))
+    np.savez(path, **arrays)
+
+    def never(*args, **kwargs):
+        raise AssertionError(f"{cls.__name__} was built before the saved shapes were checked")
+
+    monkeypatch.setattr(cls, "__init__", never)
+    with pytest.raises(ValueError, match=r"needs gamma of shape \(1099511627776,\)"):
+        Sequential.load(path)
+
+
+class CountingClip(nnlite.Activation, register=False):
+    """clip(x, -c, c), counting its forward calls in `state` (an activation with state)."""
+
+    def __init__(self, c: float = 1.0):
+        self.c = c
+        self.state = {"calls": np.zeros(1)}
+
+    def function(self, x):
+        self.state["calls"] += 1
+        return np.clip(x, -self.c, self.c)
+
+    def derivative(self, x, y):
+        return (np.abs(x) < self.c).astype(x.dtype)
+
+
+def test_an_activation_with_state_round_trips_and_restores_best_weights(tmp_path):
+    model = Sequential([nnlite.Dense(4, 3, seed=0), CountingClip(0.5)])
+    model.predict(X)
+    model.predict(X)
+    loaded = roundtrip(model, tmp_path)
+    np.testing.assert_array_equal(loaded.layers[1].state["calls"], [2.0])
+    y = np.arange(len(X)) % 3
+    stop = nnlite.EarlyStopping(monitor="loss", patience=1, restore_best_weights=True)
+    model.fit(X, y, epochs=3, seed=0, callbacks=[stop])  # restores through set_state: no AttributeError
+    assert model.layers[1].state["calls"][0] >= 2
+
+
 def test_an_array_header_claiming_more_than_the_file_holds_allocates_nothing(tmp_path):
     path = tmp_path / "liar.npz"
     _crafted(path, 2, 2)

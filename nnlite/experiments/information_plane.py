@@ -411,6 +411,9 @@ def information_plane(
     hidden, estimators = tuple(hidden), tuple(estimators)
     if not activations or not seeds:
         raise ValueError("information_plane needs at least one activation and one seed")
+    if any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0 for s in seeds) or \
+            len(set(seeds)) != len(seeds):
+        raise ValueError(f"information_plane seeds must be distinct integers >= 0, got {seeds}")
     _check_options(activations, estimators, epochs, batch_size, learning_rate, bin_size, noise_variance, hidden)
     check_n_jobs(n_jobs, backend)
     logged = log_epochs(epochs, max_logged) if logged_epochs is None else sorted({int(e) for e in logged_epochs})
