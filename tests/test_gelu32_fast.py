@@ -1,0 +1,108 @@
+"""The float32 GELU table path (nnlite._special.gelu_float32) against mpmath, to 0.53 ulp."""
+
+import warnings
+
+import mpmath as mp
+import numpy as np
+import pytest
+
+from nnlite._special import erfc, gelu_float32
+
+F32 = np.float32
+STEPS = 8192  # the table's nodes are k / 8192
+
+
+def _run(x):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(over="raise", invalid="raise", divide="raise"):
+            return gelu_float32(np.asarray(x, dtype=F32))
+
+
+def _consecutive(start, count):
+    """count consecutive float32 values from start upward."""
+    bits = np.array([start], dtype=F32).view(np.int32)[0]
+    if start < 0 or (start == 0 and np.signbit(F32(start))):
+        return (bits - np.arange(count, dtype=np.int32)).view(F32)  # towards zero, then past it
+    return (bits + np.arange(count, dtype=np.int32)).view(F32)
+
+
+def _ulp_error(x, got):
+    """|got - x Phi(x)| in ulps of the float32 grid at the true value (subnormal spacing below tiny)."""
+    with mp.workdps(50):
+        xm = mp.mpf(float(x))
+        r = xm * mp.ncdf(xm)
+        if r == 0:
+            return 0.0 if got == 0 else float("inf")
+        e = int(mp.floor(mp.log(abs(r), 2)))
+        ulp = mp.ldexp(1, max(e - 23, -149))
+        return float(abs(mp.mpf(float(got)) - r) / ulp)
+
+
+def _points():
+    rng = np.random.default_rng(20240615)
+    mag = np.logspace(-40, np.log10(3e38), 1500).astype(F32)
+    k = rng.integers(0, 15 * STEPS, 1500)
+    nodes = (k / STEPS).astype(F32)
+    mids = ((k + 0.5) / STEPS).astype(F32)  # ties of the node rounding
+    near = np.concatenate([nodes, mids])
+    near = np.concatenate([near, np.nextafter(near, F32(np.inf)), np.nextafter(near, F32(0))])
+    tiny = np.finfo(F32).tiny
+    special = np.array([0.0, 1e-45, 2e-45, 1e-40, 1e-39, tiny, np.nextafter(tiny, F32(0)),
+                        np.finfo(F32).max, 1.0, 0.5, 14.0, 15.0, 16.0], dtype=F32)
+    x = np.concatenate([
+        mag, -mag, near, -near[::2], special, -special,
+        _consecutive(0.5, 1500), _consecutive(-0.75, 1500), _consecutive(-1.0, 1500),
+        _consecutive(3.0, 800), _consecutive(-5.25, 800),  # every float32 across a few table nodes
+        _consecutive(-12.5, 800), _consecutive(-13.9, 800), _consecutive(-14.0, 600),  # subnormal results
+        _consecutive(-15.0, 400), _consecutive(np.nextafter(F32(-15.0), F32(0)), 400),
+        np.linspace(12, 16, 2001, dtype=F32), np.linspace(-16, -12, 2001, dtype=F32),
+        (rng.standard_normal(3000) * 4).astype(F32),
+    ])
+    return np.unique(x)  # sorted; -0.0 and 0.0 collapse, -0.0 is checked separately
+
+
+def test_gelu_float32_within_0_53_ulp_of_mpmath():
+    x = _points()
+    assert x.size > 20000
+    got = _run(x)
+    errors = np.array([_ulp_error(xi, gi) for xi, gi in zip(x.tolist(), got.tolist())])
+    worst = int(np.argmax(errors))
+    assert errors[worst] <= 0.53, (x[worst], got[worst], errors[worst])
+
+
+def test_gelu_float32_special_values():
+    x = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, -np.nan, 3e38, -3e38, 1e-45, -1e-45], dtype=F32)
+    got = _run(x)
+    assert got[0] == 0 and got[1] == 0
+    assert got[2] == np.inf and got[3] == 0 and not np.isnan(got[3])
+    assert np.isnan(got[4]) and np.isnan(got[5])
+    assert got[6] == F32(3e38) and got[7] == 0
+    assert got[8] == 0 or got[8] == F32(1e-45)  # 0.5e-45 is a tie: either neighbour is 0.5 ulp away
+    assert got[9] == 0 or got[9] == -F32(1e-45)
+
+
+def test_gelu_float32_huge_inputs_never_see_the_tail():
+    # past the table end |x| maps to its last node: a huge a times a non-zero tail value must not leak
+    x = np.array([-1e38, -1e30, -1e20, -1e5, -100, -20, -15.5], dtype=F32)
+    got = _run(x)
+    assert np.all(got == 0)
+    assert np.array_equal(_run(-x), -x)
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 32767, 32768, 32769, 100003])
+def test_gelu_float32_blocks_shapes_and_out(n):
+    rng = np.random.default_rng(n)
+    x = (rng.standard_normal(n) * 5).astype(F32)
+    got = _run(x)
+    assert got.dtype == F32 and got.shape == x.shape
+    xd = x.astype(np.float64)
+    ref = xd * 0.5 * erfc(-xd * np.sqrt(0.5))
+    ulp = np.spacing(np.abs(ref).astype(F32)).astype(np.float64)
+    assert np.all(np.abs(got - ref) <= 0.53 * ulp)
+    if n % 2 == 0 and n:
+        out = np.full((2, n // 2), np.nan, F32)
+        res = gelu_float32(x.reshape(2, -1), out=out)
+        assert res is out and np.array_equal(out.reshape(-1), got)
+        strided = gelu_float32(np.repeat(x, 2)[::2])  # non-contiguous input
+        assert np.array_equal(strided, got)
