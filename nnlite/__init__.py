@@ -55,7 +55,7 @@ from .activations import (
     Tanh,
 )
 from .bench import bench
-from .callbacks import EarlyStopping, ModelCheckpoint
+from .callbacks import EarlyStopping, LambdaCallback, ModelCheckpoint
 from .explain import explain
 from .gradcheck import GradCheckError, GradCheckResult, gradcheck
 from .layers import BatchNorm, Dense, Dropout, Layer, LayerNorm
@@ -82,7 +82,7 @@ __all__ = [
     "MeanSquaredError", "MeanAbsoluteError", "BinaryCrossEntropy", "CategoricalCrossEntropy",
     "SoftmaxCrossEntropy", "SGD", "Adam",
     "Dropout", "BatchNorm", "LayerNorm", "AdamW", "RMSProp", "AdaGrad",
-    "schedules", "callbacks", "EarlyStopping", "ModelCheckpoint",
+    "schedules", "callbacks", "EarlyStopping", "ModelCheckpoint", "LambdaCallback",
 ]
 
 

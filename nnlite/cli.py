@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import math
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -30,9 +31,10 @@ def _cmd_gallery(args: argparse.Namespace) -> int:
 
 
 def _gradcheck_targets(rng: np.random.Generator) -> list[tuple[str, object, np.ndarray, dict]]:
-    """(label, object, inputs, extra gradcheck keywords) for every registered activation and the layers."""
+    """(label, object, inputs, extra gradcheck keywords) for every registered activation and every layer
+    with parameters (Dropout has none, and its random mask would change between the differences)."""
     from . import activations
-    from .layers import Dense
+    from .layers import BatchNorm, Dense, LayerNorm
     from .network import Sequential
 
     targets = []
@@ -43,6 +45,8 @@ def _gradcheck_targets(rng: np.random.Generator) -> list[tuple[str, object, np.n
             x[np.abs(x - kink) < 0.01] += 0.05
         targets.append((name, activations.get(name), x, {}))
     targets.append(("Dense(6, 4)", Dense(6, 4, seed=0), rng.normal(size=(5, 6)), {}))
+    targets.append(("BatchNorm(6)", BatchNorm(6), rng.normal(size=(5, 6)), {}))
+    targets.append(("LayerNorm(6)", LayerNorm(6), rng.normal(size=(5, 6)), {}))
     # the L1/L2 penalty belongs to the loss, so the regularised layer is checked through one
     model = Sequential([Dense(6, 8, seed=1, l1=1e-3, l2=1e-3), activations.get("tanh"), Dense(8, 3, seed=2)])
     targets.append(("Sequential + L1/L2 + CE", model.with_loss("softmax_cross_entropy"),
@@ -383,6 +387,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         _validate(args)
         return args.func(args)
+    except BrokenPipeError:
+        # the reader went away (`nnlite gradcheck | head`): not an error of ours; silence the final flush
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except (ValueError, TypeError, ImportError, OSError, FloatingPointError) as exc:
         parser.exit(2, f"nnlite {args.command}: error: {exc}\n")
 

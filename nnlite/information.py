@@ -1,4 +1,4 @@
-"""Entropy and mutual-information estimators for the minimal-model experiments.
+"""Entropy and mutual-information estimators: 1-D rows (the minimal model) and layer vectors (the information plane).
 
 Binned estimates (Shwartz-Ziv & Tishby 2017; Saxe et al. 2018): the samples of
 each row are put in bins and the entropy of the bin frequencies p_k = n_k / N

@@ -1,4 +1,4 @@
-"""Layers with parameters: the `Layer` base class and `Dense`.
+"""Layers: the `Layer` base class, `Dense`, and the training layers `Dropout`, `BatchNorm`, `LayerNorm`.
 
 A layer follows the same contract as an activation: `forward`
 stores `inputs` and `output`, `backward(dvalues)` stores and returns

@@ -145,3 +145,20 @@ def test_a_diverging_run_is_an_error_line_not_a_traceback(tmp_path, capsys):
     err = capsys.readouterr().err
     assert exit_info.value.code == 2 and "nnlite compare: error:" in err and "diverged" in err
     assert "Traceback" not in err
+
+
+def test_a_reader_that_stops_early_gets_no_error_message():
+    # `nnlite gradcheck | head -1`: the pipe closes after the first line
+    proc = subprocess.Popen([sys.executable, "-m", "nnlite", "gradcheck"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    with proc:
+        first = proc.stdout.readline()
+        proc.stdout.close()
+        err = proc.stderr.read()
+    assert first.startswith(b"object") and b"Broken pipe" not in err and b"Traceback" not in err
+
+
+def test_gradcheck_table_covers_the_normalisation_layers(capsys):
+    assert main(["gradcheck"]) == 0
+    out = capsys.readouterr().out
+    assert "BatchNorm(6)" in out and "LayerNorm(6)" in out and "27 of 27 passed" in out

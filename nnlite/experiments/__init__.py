@@ -1,5 +1,6 @@
-"""The experiments as functions: the minimal model (`run_minimal_model`) and the activation comparison
-(`compare_activations`); `nnlite minimal-model` and `nnlite compare` run them from a shell."""
+"""The experiments as functions: the minimal model (`run_minimal_model`), the activation comparison
+(`compare_activations`) and the information plane of whole networks (`information_plane`);
+`nnlite minimal-model`, `nnlite compare` and `nnlite info-plane` run them from a shell."""
 
 from .compare import DEFAULT_ACTIVATIONS, ActivationRun, ComparisonResults, build_mlp, compare_activations
 from .information_plane import (
