@@ -1,6 +1,7 @@
 """The command helps a newcomer: `--version`, bare `nnlite`, every default in `--help`, a clear `--out` error."""
 
 import argparse
+import re
 import subprocess
 import sys
 
@@ -161,4 +162,6 @@ def test_a_reader_that_stops_early_gets_no_error_message():
 def test_gradcheck_table_covers_the_normalisation_layers(capsys):
     assert main(["gradcheck"]) == 0
     out = capsys.readouterr().out
-    assert "BatchNorm(6)" in out and "LayerNorm(6)" in out and "27 of 27 passed" in out
+    # every registered activation is listed, so other tests' registrations change the count
+    assert "BatchNorm(6)" in out and "LayerNorm(6)" in out
+    assert re.search(r"^(\d+) of \1 passed$", out, flags=re.M)
