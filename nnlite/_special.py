@@ -201,7 +201,10 @@ def gelu_float32(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     p_table, q_table = _gelu32_coefficients()
     flat = np.ascontiguousarray(x, dtype=np.float32).reshape(-1)
     result = np.empty(x.shape, np.float32) if out is None else out
-    res = result.reshape(-1)
+    # a flat C-order view to write through; for another layout (out = empty_like of a transposed x)
+    # reshape would silently copy, so write into a C-order array and copy that into `out` at the end
+    direct = result.flags.c_contiguous
+    res = (result if direct else np.empty(x.shape, np.float32)).reshape(-1)
     size = min(flat.size, _GELU32_BLOCK)
     # every temporary is preallocated: a fresh 256 KB array costs an mmap per block; the bounds
     # are arrays, as numpy's minimum/maximum against a scalar skip their SIMD loop (4x slower)
@@ -243,4 +246,6 @@ def gelu_float32(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         ak[...] = n32
         ak -= pk  # max(x, 0) - a Phi(-a) = x Phi(x)
         res[start:start + _GELU32_BLOCK] = ak  # rounded once
+    if not direct:
+        result[...] = res.reshape(x.shape)
     return result

@@ -445,30 +445,16 @@ def _elu(x: np.ndarray, alpha: float, out: np.ndarray, scratch: np.ndarray,
          inner: float = 1.0, slope: float = 1.0) -> np.ndarray:
     """slope * max(x, 0) + alpha * expm1(min(x, 0) / inner): one term is always exactly 0.
 
-    No temporaries. Below -60 * inner, expm1 is -1 to every digit: clipping there
-    keeps x / inner finite for any inner. In float32 expm1 goes through tanh
-    (`_expm1_nonpositive_halved`), about 5x faster than np.expm1 there.
+    Five passes, no temporaries. Below -60 * inner, expm1 is -1 to every digit:
+    clipping there keeps x / inner finite for any inner.
     """
     lowest = -float(np.finfo(x.dtype).max)
     t = np.clip(x, max(-60 * inner, lowest), 0, out=out)
-    if x.dtype == np.float32 and abs(alpha) <= 2 and inner <= 2:
-        # (halving a subnormal u loses its last bit: a larger alpha would magnify that)
-        if inner != 1:
-            t /= inner
-        t *= 0.5  # exact (to the last subnormal bit: 1 ulp there)
-        _expm1_nonpositive_halved(t, scratch)  # t = expm1(u) / 2
-        two_alpha = 2 * alpha
-        if abs(two_alpha) <= _F32_MAX:
-            t *= two_alpha  # exact constant; |t| <= 1/2: |result| <= |alpha|
-        else:
-            t += t
-            t *= alpha
-    else:
-        if inner != 1:
-            t /= inner
-        np.expm1(t, out=t)
-        if alpha != 1:
-            t *= alpha  # |expm1| <= 1: no overflow for any finite alpha
+    if inner != 1:
+        t /= inner
+    np.expm1(t, out=t)
+    if alpha != 1:
+        t *= alpha  # |expm1| <= 1: no overflow for any finite alpha
     if inner > 8:
         _celu_near_zero(x, t, alpha, inner)
     pos = _positive(x, out=scratch)
@@ -476,21 +462,6 @@ def _elu(x: np.ndarray, alpha: float, out: np.ndarray, scratch: np.ndarray,
         _scaled(pos, slope, out=pos)  # beyond the float range: inf is the true value's rounding
     t += pos
     return t
-
-
-def _expm1_nonpositive_halved(h: np.ndarray, scratch: np.ndarray) -> np.ndarray:
-    """In place: h = u / 2 <= 0 (or NaN) becomes expm1(u) / 2 = t / (1 - t), t = tanh(u / 2).
-
-    numpy's float32 np.expm1 has no SIMD loop on AVX2 (scalar libm, ~13 ns an element)
-    while np.tanh has one; the identity costs two more passes. No cancellation: near
-    u = 0, t ~ u / 2 and 1 - t ~ 1; as u -> -inf, t -> -1 and 1 - t -> 2. numpy's float32
-    tanh is within 1.35 ulp, t / (1 - t) within 2.1 ulp; with the product by alpha (and
-    the rounding of x / alpha) ELU/SELU/CELU stay within 4 ulp of mpmath (np.expm1: 1.7).
-    """
-    np.tanh(h, out=h)
-    s = np.subtract(1, h, out=scratch)
-    h /= s
-    return h
 
 
 def _celu_near_zero(x: np.ndarray, t: np.ndarray, alpha: float, inner: float) -> None:
@@ -729,42 +700,17 @@ class ReLU6(Activation):
         return d
 
 
-def _softplus(x: np.ndarray, out: np.ndarray, scratch: np.ndarray, beta: float = 1.0,
-              scratch2: np.ndarray | None = None) -> np.ndarray:
-    """max(x, 0) + log1p(exp(-beta |x|)) / beta: exp never sees a positive argument.
-
-    In float32 (given `scratch2`) log1p goes through np.log (`_log1p_unit`): numpy's
-    float32 np.log1p has no SIMD loop on AVX2 and costs ~16 ns an element.
-    """
+def _softplus(x: np.ndarray, out: np.ndarray, scratch: np.ndarray, beta: float = 1.0) -> np.ndarray:
+    """max(x, 0) + log1p(exp(-beta |x|)) / beta: exp never sees a positive argument."""
     t = np.abs(x, out=out)  # abs and a product: np.copysign(x, -1) has no SIMD loop, slower than both
     _scaled(t, -beta, out=t)
     np.exp(t, out=t)
-    if scratch2 is not None:
-        t = _log1p_unit(t, scratch, scratch2)
-    else:
-        np.log1p(t, out=t)
+    np.log1p(t, out=t)
     if beta != 1:
         with np.errstate(over="ignore"):  # log(2) / 1e-310 is beyond float64: inf is its rounding
             t /= beta
     t += _positive(x, out=scratch)
     return t
-
-
-def _log1p_unit(z: np.ndarray, w: np.ndarray, e: np.ndarray) -> np.ndarray:
-    """log1p(z) for 0 <= z <= 1 (or NaN), written into z: log(w) + (z - (w - 1)) / w with w = fl(1 + z).
-
-    w - 1 is exact (Sterbenz) and z - (w - 1) is the exact rounding error of 1 + z
-    (Fast2Sum, z <= 1), so log1p(z) = log(w + err) = log(w) + err / w to second order
-    (|err / w| <= 2^-24); where 1 + z rounds to 1 it gives z. No division by zero
-    (w >= 1); softplus stays within 2.2 ulp of mpmath (np.log1p: 1.7).
-    """
-    np.add(z, 1, out=w)
-    np.subtract(w, 1, out=e)
-    z -= e  # the rounding error of 1 + z, exactly
-    z /= w
-    np.log(w, out=w)
-    z += w
-    return z
 
 
 def _sigmoid_of_scaled(x: np.ndarray, beta: float, out: np.ndarray) -> np.ndarray:
@@ -797,8 +743,7 @@ class Softplus(Activation):
         """f(x) = max(x, 0) + log1p(exp(-beta |x|)) / beta."""
         if x.dtype == np.float32 and _float32_cannot_hold(self.beta):
             return _in_float64(self.function, x)
-        scratch2 = self._buffer("scratch2", x) if x.dtype == np.float32 else None
-        return _softplus(x, self._buffer("output", x), self._buffer("scratch", x), self.beta, scratch2)
+        return _softplus(x, self._buffer("output", x), self._buffer("scratch", x), self.beta)
 
     def derivative(self, x, y):
         """f'(x) = sigmoid(beta * x)."""

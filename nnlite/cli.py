@@ -377,6 +377,20 @@ def _subcommand_list(parser: argparse.ArgumentParser) -> str:
     return "\n".join(lines)
 
 
+def _silence_stdout() -> None:
+    """Point stdout's descriptor at /dev/null, so the interpreter's final flush into the closed
+    pipe does not print an error; nothing to do when stdout is not a file (captured output)."""
+    try:
+        fd = sys.stdout.fileno()
+    except (OSError, ValueError, AttributeError):
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `nnlite` command."""
     parser = _build_parser()
@@ -388,8 +402,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         _validate(args)
         return args.func(args)
     except BrokenPipeError:
-        # the reader went away (`nnlite gradcheck | head`): not an error of ours; silence the final flush
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        # the reader of our stdout went away (`nnlite gradcheck | head`): not an error of ours
+        _silence_stdout()
         return 1
     except (ValueError, TypeError, ImportError, OSError, FloatingPointError) as exc:
         parser.exit(2, f"nnlite {args.command}: error: {exc}\n")

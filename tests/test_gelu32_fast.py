@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from nnlite._special import erfc, gelu_float32
+from nnlite.activations import GELU
 
 F32 = np.float32
 STEPS = 8192  # the table's nodes are k / 8192
@@ -106,3 +107,13 @@ def test_gelu_float32_blocks_shapes_and_out(n):
         assert res is out and np.array_equal(out.reshape(-1), got)
         strided = gelu_float32(np.repeat(x, 2)[::2])  # non-contiguous input
         assert np.array_equal(strided, got)
+
+
+@pytest.mark.parametrize("layout", ["transposed", "fortran", "strided"])
+def test_any_memory_layout_gives_the_same_values(layout):
+    base = np.random.default_rng(3).normal(0, 4, size=(300, 7)).astype(np.float32)
+    x = {"transposed": base.T, "fortran": np.asfortranarray(base), "strided": base[::2, ::3]}[layout]
+    act = GELU()
+    expected = gelu_float32(np.ascontiguousarray(x))
+    np.testing.assert_array_equal(act.forward(x), expected)  # its output buffer copies x's layout
+    np.testing.assert_array_equal(gelu_float32(x, out=np.empty_like(x, order="F")), expected)

@@ -133,18 +133,21 @@ class _Replayed:
             raise AttributeError(name)
         return getattr(self.obj, name)
 
-    def forward(self, *args):
+    def forward(self, *args, **kwargs):
         self.obj.set_state(self._saved)
-        return self.obj.forward(*args)
+        return self.obj.forward(*args, **kwargs)
+
+    __call__ = forward
 
     def backward(self, dvalues):
         return self.obj.backward(dvalues)
 
 
 def _replayed(obj: Any) -> Any:
-    """`_Replayed(obj)` for a layer with state it can restore, else obj itself."""
+    """`_Replayed(obj)` for a layer (not an activation: those are checked entry by entry as
+    themselves) with state it can restore, else obj itself."""
     has_state = bool(getattr(obj, "state", None)) and callable(getattr(obj, "set_state", None))
-    return _Replayed(obj) if has_state else obj
+    return _Replayed(obj) if has_state and not isinstance(obj, Activation) else obj
 
 
 def _fail(what: str) -> None:
