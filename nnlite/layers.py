@@ -294,6 +294,32 @@ def _check_dtype(owner: str, dtype: Any) -> np.dtype:
     return dtype
 
 
+class _GammaBeta:
+    """What BatchNorm and LayerNorm share: the learned scale gamma and shift beta per feature,
+    their gradients, and the normalised inputs kept for backward. (Not a Layer itself, so it is
+    not registered.)"""
+
+    def _init_gamma_beta(self, owner: str, eps: Any, dtype: Any) -> None:
+        self.eps = _check_eps(owner, eps)
+        self.dtype = _check_dtype(owner, dtype)
+        self.gamma = np.ones(self.n_features, self.dtype)
+        self.beta = np.zeros(self.n_features, self.dtype)
+        self.dgamma, self.dbeta = np.zeros_like(self.gamma), np.zeros_like(self.beta)
+        self._xhat = self._inv = None
+
+    @classmethod
+    def param_shapes(cls, config: dict[str, Any]) -> dict[str, tuple[int, ...]] | None:
+        return _feature_shapes(config, ("gamma", "beta"))
+
+    @property
+    def params(self) -> dict[str, np.ndarray]:
+        return {"gamma": self.gamma, "beta": self.beta}
+
+    @property
+    def grads(self) -> dict[str, np.ndarray]:
+        return {"gamma": self.dgamma, "beta": self.dbeta}
+
+
 def _feature_shapes(config: dict[str, Any], names: tuple[str, ...]) -> dict[str, tuple[int, ...]] | None:
     """{name: (n_features,)} for each of `names`, or None when the config's n_features is not a size."""
     n = config.get("n_features")
@@ -426,7 +452,7 @@ class Dropout(Layer):
 _LOW64 = (1 << 64) - 1
 
 
-class BatchNorm(Layer):
+class BatchNorm(_GammaBeta, Layer):
     """Batch normalisation over the samples (Ioffe & Szegedy, 2015), inputs (n, n_features).
 
     training:   mu, var = mean and biased variance of the batch per feature
@@ -448,26 +474,13 @@ class BatchNorm(Layer):
         self.momentum = float(momentum)
         if not 0 <= self.momentum < 1:
             raise ValueError(f"BatchNorm momentum must be in [0, 1), got {momentum!r}")
-        self.eps = _check_eps("BatchNorm", eps)
-        self.dtype = _check_dtype("BatchNorm", dtype)
-        self.gamma = np.ones(self.n_features, self.dtype)
-        self.beta = np.zeros(self.n_features, self.dtype)
-        self.dgamma, self.dbeta = np.zeros_like(self.gamma), np.zeros_like(self.beta)
+        self._init_gamma_beta("BatchNorm", eps, dtype)
         self.running_mean = np.zeros(self.n_features, self.dtype)
         self.running_var = np.ones(self.n_features, self.dtype)
-        self._xhat = self._inv = None
 
     @classmethod
     def param_shapes(cls, config: dict[str, Any]) -> dict[str, tuple[int, ...]] | None:
         return _feature_shapes(config, ("gamma", "beta", "running_mean", "running_var"))
-
-    @property
-    def params(self) -> dict[str, np.ndarray]:
-        return {"gamma": self.gamma, "beta": self.beta}
-
-    @property
-    def grads(self) -> dict[str, np.ndarray]:
-        return {"gamma": self.dgamma, "beta": self.dbeta}
 
     @property
     def state(self) -> dict[str, np.ndarray]:
@@ -514,7 +527,7 @@ class BatchNorm(Layer):
         return {"n_features": self.n_features, "momentum": self.momentum, "eps": self.eps, "dtype": self.dtype.name}
 
 
-class LayerNorm(Layer):
+class LayerNorm(_GammaBeta, Layer):
     """Layer normalisation over the last axis (Ba, Kiros & Hinton, 2016); the same in training and inference.
 
     forward:   mu, var = mean and biased variance of each sample's n_features values
@@ -525,24 +538,7 @@ class LayerNorm(Layer):
 
     def __init__(self, n_features: int, eps: float = 1e-5, *, dtype: Any = np.float64):
         self.n_features = _check_features("LayerNorm", n_features)
-        self.eps = _check_eps("LayerNorm", eps)
-        self.dtype = _check_dtype("LayerNorm", dtype)
-        self.gamma = np.ones(self.n_features, self.dtype)
-        self.beta = np.zeros(self.n_features, self.dtype)
-        self.dgamma, self.dbeta = np.zeros_like(self.gamma), np.zeros_like(self.beta)
-        self._xhat = self._inv = None
-
-    @classmethod
-    def param_shapes(cls, config: dict[str, Any]) -> dict[str, tuple[int, ...]] | None:
-        return _feature_shapes(config, ("gamma", "beta"))
-
-    @property
-    def params(self) -> dict[str, np.ndarray]:
-        return {"gamma": self.gamma, "beta": self.beta}
-
-    @property
-    def grads(self) -> dict[str, np.ndarray]:
-        return {"gamma": self.dgamma, "beta": self.dbeta}
+        self._init_gamma_beta("LayerNorm", eps, dtype)
 
     def forward(self, inputs: np.ndarray) -> np.ndarray:
         """gamma x_hat + beta with each sample normalised over its last axis."""
