@@ -77,17 +77,22 @@ def _exp_minus_square(x: np.ndarray) -> np.ndarray:
     return np.exp(-hi * hi) * np.exp(-lo * (2 * hi + lo))
 
 
-def _erfc_nonneg(ax: np.ndarray) -> np.ndarray:
-    """erfc(ax) for a flat float64 array ax >= 0 (NaN passes through), block by block."""
-    out = np.zeros_like(ax)
-    for start in range(0, ax.size, _BLOCK):
-        block = ax[start:start + _BLOCK]
-        m = block < _ERFC_ZERO
+def _below(flat: np.ndarray, limit: float, function) -> np.ndarray:
+    """function(a) for the entries a < limit of a flat float64 array, 0 from limit on (where the
+    tail underflows), NaN kept; block by block, so the temporaries stay small."""
+    out = np.zeros_like(flat)
+    for start in range(0, flat.size, _BLOCK):
+        block = flat[start:start + _BLOCK]
+        m = block < limit
         if m.any():
-            a = block[m]
-            out[start:start + _BLOCK][m] = _exp_minus_square(a) * _erfcx_nonneg(a)
-    out[np.isnan(ax)] = np.nan
+            out[start:start + _BLOCK][m] = function(block[m])
+    out[np.isnan(flat)] = np.nan
     return out
+
+
+def _erfc_nonneg(ax: np.ndarray) -> np.ndarray:
+    """erfc(ax) for a flat float64 array ax >= 0 (NaN passes through)."""
+    return _below(ax, _ERFC_ZERO, lambda a: _exp_minus_square(a) * _erfcx_nonneg(a))
 
 
 # Beyond this Phi(-a) = erfc(a / sqrt 2) / 2 underflows to 0 in float64.
@@ -109,14 +114,7 @@ def normal_tail(a: np.ndarray) -> np.ndarray:
     would multiply it by a^2 (1.8e-13 relative at a = 37).
     """
     flat = np.asarray(a, dtype=np.float64).reshape(-1)
-    out = np.zeros_like(flat)
-    for start in range(0, flat.size, _BLOCK):
-        block = flat[start:start + _BLOCK]
-        m = block < _PHI_ZERO
-        if m.any():
-            ab = block[m]
-            out[start:start + _BLOCK][m] = 0.5 * _exp_minus_half_square(ab) * _erfcx_nonneg(ab * math.sqrt(0.5))
-    out[np.isnan(flat)] = np.nan
+    out = _below(flat, _PHI_ZERO, lambda b: 0.5 * _exp_minus_half_square(b) * _erfcx_nonneg(b * math.sqrt(0.5)))
     return out.reshape(np.shape(a))
 
 
