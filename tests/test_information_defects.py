@@ -56,6 +56,11 @@ def test_entropy_equals_np_histogram_over_widths_1e_300_to_1e300(log_width, offs
     }
     for name, (kwargs, range_) in cases.items():
         expected = _histogram_or_error(row, bins, range_)
+        if expected is None and range_ is None and lo == hi:
+            # a constant row too large for np.histogram's +-0.5 widening to move it (float32 near
+            # 3e8): np.histogram refuses; nnlite's documented answer is one full bin, entropy 0
+            assert entropy(row, bins, **kwargs) == 0.0, name
+            continue
         if expected is None:  # np.histogram: "too many bins for data range"; nnlite names it too
             with pytest.raises(ValueError, match="too narrow"):
                 entropy(row, bins, **kwargs)
