@@ -35,6 +35,7 @@ import numpy as np
 
 from ._arrays import as_float_array, check_dvalues, copy_state
 from ._config import ConfigError, captured_config, qualified_name, uses_capture
+from ._exp32 import elu_float32
 from ._special import gelu_float32, normal_tail
 
 __all__ = [
@@ -517,7 +518,39 @@ def _elu_derivative(x: np.ndarray, out: np.ndarray, scratch: np.ndarray,
     return d
 
 
-class ELU(Activation):
+class _ExponentialLinear(Activation, register=False):
+    """The ELU family: f(x) = slope * max(x, 0) + alpha * expm1(min(x, 0) / inner).
+
+    On float32 inputs f and f' come from one pass (`nnlite._exp32`): forward
+    keeps f' for the backward pass of the same `inputs` and `output`, which then
+    costs one product. f' is the derivative at the inputs forward saw; any other
+    call of `derivative` computes it afresh, with the same result.
+    """
+
+    def _elu_function(self, x: np.ndarray, alpha: float, inner: float = 1.0, slope: float = 1.0) -> np.ndarray:
+        if x.dtype != np.float32:
+            return _elu(x, alpha, self._buffer("output", x), self._buffer("scratch", x), inner=inner, slope=slope)
+        y, d = self._buffer("output", x), self._buffer("derivative", x)
+        elu_float32(x, alpha, inner, slope, y, d)
+        if inner > 8:
+            _celu_near_zero(x, y, alpha, inner)
+        self._kept_derivative = (x, y, d)
+        return y
+
+    def _elu_derivative(self, x: np.ndarray, y: np.ndarray, alpha: float, inner: float = 1.0,
+                        slope: float = 1.0) -> np.ndarray:
+        kept = self.__dict__.pop("_kept_derivative", None)
+        if kept is not None and kept[0] is x and kept[1] is y:
+            return kept[2]
+        if x.dtype != np.float32:
+            return _elu_derivative(x, self._buffer("derivative", x), self._buffer("mask", x),
+                                   alpha=alpha, inner=inner, slope=slope)
+        d = self._buffer("derivative", x)
+        elu_float32(x, alpha, inner, slope, self._buffer("scratch", x), d)
+        return d
+
+
+class ELU(_ExponentialLinear):
     """Exponential linear unit (Clevert et al., 2016, "Fast and Accurate Deep Network
     Learning by Exponential Linear Units").
 
@@ -536,19 +569,19 @@ class ELU(Activation):
         """f(x) = x if x > 0 else alpha * expm1(x)."""
         if x.dtype == np.float32 and _float32_cannot_hold(self.alpha):
             return _in_float64(self.function, x)
-        return _elu(x, self.alpha, self._buffer("output", x), self._buffer("scratch", x))
+        return self._elu_function(x, self.alpha)
 
     def derivative(self, x, y):
         """f'(x) = 1 if x > 0 else alpha * exp(x), from x."""
         if x.dtype == np.float32 and _float32_cannot_hold(self.alpha):
             return _in_float64(self.derivative, x, y)
-        return _elu_derivative(x, self._buffer("derivative", x), self._buffer("mask", x), alpha=self.alpha)
+        return self._elu_derivative(x, y, self.alpha)
 
     def get_config(self):
         return {"alpha": self.alpha}
 
 
-class SELU(Activation):
+class SELU(_ExponentialLinear):
     """Scaled ELU (Klambauer et al., 2017, "Self-Normalizing Neural Networks").
 
     f(x)  = scale * (x if x > 0 else alpha * (exp(x) - 1))
@@ -564,16 +597,14 @@ class SELU(Activation):
 
     def function(self, x):
         """f(x) = scale * x if x > 0 else scale * alpha * expm1(x)."""
-        return _elu(x, self.scale * self.alpha, self._buffer("output", x), self._buffer("scratch", x),
-                    slope=self.scale)
+        return self._elu_function(x, self.scale * self.alpha, slope=self.scale)
 
     def derivative(self, x, y):
         """f'(x) = scale if x > 0 else scale * alpha * exp(x), from x."""
-        return _elu_derivative(x, self._buffer("derivative", x), self._buffer("mask", x),
-                               alpha=self.scale * self.alpha, slope=self.scale)
+        return self._elu_derivative(x, y, self.scale * self.alpha, slope=self.scale)
 
 
-class CELU(Activation):
+class CELU(_ExponentialLinear):
     """Continuously differentiable ELU (Barron, 2017, "Continuously Differentiable
     Exponential Linear Units").
 
@@ -593,14 +624,13 @@ class CELU(Activation):
         """f(x) = x if x > 0 else alpha * expm1(x / alpha)."""
         if x.dtype == np.float32 and _float32_cannot_hold(self.alpha):
             return _in_float64(self.function, x)
-        return _elu(x, self.alpha, self._buffer("output", x), self._buffer("scratch", x), inner=self.alpha)
+        return self._elu_function(x, self.alpha, inner=self.alpha)
 
     def derivative(self, x, y):
         """f'(x) = exp(min(x, 0) / alpha), which is 1 for x > 0."""
         if x.dtype == np.float32 and _float32_cannot_hold(self.alpha):
             return _in_float64(self.derivative, x, y)
-        return _elu_derivative(x, self._buffer("derivative", x), self._buffer("mask", x),
-                               alpha=self.alpha, inner=self.alpha)
+        return self._elu_derivative(x, y, self.alpha, inner=self.alpha)
 
     def get_config(self):
         return {"alpha": self.alpha}
