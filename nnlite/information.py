@@ -26,6 +26,7 @@ memory stays bounded whatever the size of the sweep.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -528,14 +529,7 @@ def _kde_binned_plan(h: np.ndarray, noise_variance: float, tolerance_nats: float
     span = float(h.max() - h.min())
     budget = -math.expm1(-tolerance_nats)
     rounding = lambda length: 5 * np.finfo(np.float64).eps * math.log2(max(length, 2)) * n  # noqa: E731
-    lo_a, hi_a = 0.0, 1.0
-    for _ in range(60):  # bisection on the step: rho grows with a
-        mid = (lo_a + hi_a) / 2
-        if _kde_relative_error(mid, n) <= budget / 2:
-            lo_a = mid
-        else:
-            hi_a = mid
-    a = lo_a
+    a = _kde_grid_step(n, budget / 2)
     if a == 0:
         return None
     step = a * s
@@ -547,6 +541,21 @@ def _kde_binned_plan(h: np.ndarray, noise_variance: float, tolerance_nats: float
     if rounding(length) > budget / 2:
         return None
     return step, points, kernel_points, length
+
+
+@functools.lru_cache(maxsize=256)
+def _kde_grid_step(n: int, rho: float) -> float:
+    """The largest grid step a (in units of s) with `_kde_relative_error(a, n) <= rho`, by
+    bisection (rho grows with a). Cached: a sweep asks for the same (n, rho) at every weight,
+    and the 60 steps cost more than a small binned sum itself."""
+    lo_a, hi_a = 0.0, 1.0
+    for _ in range(60):
+        mid = (lo_a + hi_a) / 2
+        if _kde_relative_error(mid, n) <= rho:
+            lo_a = mid
+        else:
+            hi_a = mid
+    return lo_a
 
 
 def _kde_binned_log_sums(h: np.ndarray, noise_variance: float, plan) -> float:
@@ -595,6 +604,13 @@ def _kde_exact_log_sums(h: np.ndarray, noise_variance: float, chunk_size: int) -
         # the largest term of each row is its own distance 0, so exp cannot overflow
         total += float(np.sum(np.log(np.sum(np.exp(d), axis=1))))
     return total
+
+
+def _binned_is_cheaper(n: int, fft_length: int) -> bool:
+    """The cost model of method="auto": about 15 ns a pair for the exact sums, and for the
+    binned path 3.5 ns per L log2(L) of its three FFTs plus 100 ns a sample (numpy 2.4,
+    2-core AMD EPYC, 2026-12-01: benchmarks/kde.py's crossover table)."""
+    return 3.5 * fft_length * math.log2(fft_length) + 100 * n < 15 * n * n
 
 
 def kde_mutual_information(
@@ -672,8 +688,7 @@ def kde_mutual_information(
                 "this spread of t relative to the noise: use method='exact' or a larger tolerance"
             )
         if plan is not None and method == "auto":
-            length = plan[3]
-            plan = plan if 4 * length * math.log2(length) + 50 * n < n * n else None
+            plan = plan if _binned_is_cheaper(n, plan[3]) else None
     if plan is not None:
         total = _kde_binned_log_sums(h[:, 0], noise_variance, plan)
     else:

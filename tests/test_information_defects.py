@@ -211,6 +211,15 @@ def test_exact_path_equals_a_plain_loop_and_auto_takes_the_binned_path_for_large
     assert 0 < auto < math.log2(50_000)
 
 
+@pytest.mark.parametrize("t, path", [
+    (np.tanh(np.random.RandomState(0).standard_normal(1000)), "binned"),  # FFT of ~5e4 points < 1e6 pairs
+    (np.maximum(0, 19.9 * np.random.RandomState(0).standard_normal(1000)), "exact"),  # ~8e5 points: pairs win
+    (np.tanh(np.random.RandomState(0).standard_normal(200)), "exact"),  # 4e4 pairs are cheaper than any FFT
+])
+def test_auto_takes_the_cheaper_path_for_the_minimal_models_samples(t, path):
+    assert kde_mutual_information(t) == kde_mutual_information(t, method=path)
+
+
 @pytest.mark.parametrize(
     "kwargs, error, message",
     [
