@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._blocks import in_blocks, scratch_size
+
 _Q = (0.5000000013358251, 0.16666666495110632, 0.04166646564296085, 0.008333373143514018,
       0.0013933590218809574, 0.00019849520138824)
 _Q32 = tuple(np.float32(c) for c in _Q)
@@ -30,9 +32,6 @@ _LN2_LO = np.float32(1.428606765330187e-06)  # ln2 - _LN2_HI
 _ROUND = np.float32(1.5 * 2**23 + 127)  # t / ln2 + this: rint(t / ln2) + 127 in the low mantissa bits
 _LOWEST = np.float32(-87.0)  # 2^k stays a normal float32 (k >= -126) down to here
 _ONE = np.float32(1)
-# 65536 float32 elements (256 KB a temporary): measured fastest on the 2-core test machine
-# (40 ms at 1e7 against 47 ms for 32768 and 51 ms for 131072); smaller ones pay numpy's per-call cost more often
-_BLOCK = 65536
 
 
 def _exp_expm1(t: np.ndarray, expm1: np.ndarray, exp: np.ndarray, w1: np.ndarray, w2: np.ndarray) -> None:
@@ -61,14 +60,6 @@ def _exp_expm1(t: np.ndarray, expm1: np.ndarray, exp: np.ndarray, w1: np.ndarray
     np.add(w2, w1, out=expm1)
 
 
-def _flat(x: np.ndarray) -> tuple[np.ndarray, bool]:
-    """A flat C-order view of `x` to write through, or a fresh array when x has another
-    layout (reshape would silently copy), and whether it is a view."""
-    if x.flags.c_contiguous:
-        return x.reshape(-1), True
-    return np.empty(x.size, x.dtype), False
-
-
 def elu_float32(x: np.ndarray, alpha: float, inner: float, slope: float,
                 out: np.ndarray, dout: np.ndarray) -> None:
     """The ELU family and its derivative together, for a float32 array `x`:
@@ -81,45 +72,40 @@ def elu_float32(x: np.ndarray, alpha: float, inner: float, slope: float,
     subnormal near 0; the caller corrects those). Within 0.83 ulp (expm1) and 0.93 ulp
     (exp) before the products by alpha, slope and alpha / inner.
     """
-    flat = np.ascontiguousarray(x).reshape(-1)
-    y, y_direct = _flat(out)
-    d, d_direct = _flat(dout)
     k = alpha / inner
     # alpha * expm1(x / inner) >= x for x <= 0 when 0 <= alpha and k <= 1 (it is convex with
     # slope k at 0): then max(x, alpha * expm1) is the whole function, one pass instead of three
     as_maximum = slope == 1 and 0 <= alpha and k <= 1
-    step = np.float32(slope) - np.float32(k)
-    exact_step = step + np.float32(k) == np.float32(slope)  # k + (slope - k) rounds to slope
-    size = min(flat.size, _BLOCK)
-    t, w1, w2, mask = (np.empty(size, np.float32) for _ in range(4))
-    zero = np.zeros(size, np.float32)  # an array bound: numpy's scalar maximum skips its SIMD loop
+    k32, slope32, alpha32, inner32 = np.float32(k), np.float32(slope), np.float32(alpha), np.float32(inner)
+    step = slope32 - k32
+    exact_step = step + k32 == slope32  # k + (slope - k) rounds to slope
+    zero = np.zeros(scratch_size(x), np.float32)  # an array bound: numpy's scalar maximum skips its SIMD loop
     lower = np.float32(max(float(_LOWEST) * inner, -float(np.finfo(np.float32).max)))
-    with np.errstate(over="ignore"):  # slope * x beyond float32: inf is its rounding
-        for start in range(0, flat.size, _BLOCK):
-            xb = flat[start:start + _BLOCK]
-            n = xb.size
-            yb, db, tb, mb = y[start:start + n], d[start:start + n], t[:n], mask[:n]
-            np.clip(xb, lower, 0, out=tb)
-            if inner != 1:
-                tb /= np.float32(inner)
-            _exp_expm1(tb, yb, db, w1[:n], w2[:n])
-            if alpha != 1:
-                yb *= np.float32(alpha)
-            if as_maximum:
-                np.maximum(xb, yb, out=yb)
-            else:
-                np.maximum(xb, zero[:n], out=mb)
-                if slope != 1:
-                    mb *= np.float32(slope)
-                yb += mb
-            if k != 1 or slope != 1:
-                _derivative_ends(xb, db, mb, w1[:n], np.float32(k), np.float32(slope), step, exact_step)
-            if np.fmin.reduce(tb) <= _LOWEST:  # fmin: a NaN in the block must not hide an x of -inf
-                _exp_far_left(xb, tb, db, k, inner)
-    if not y_direct:
-        out[...] = y.reshape(x.shape)
-    if not d_direct:
-        dout[...] = d.reshape(x.shape)
+
+    def work(xb, yb, db, tb, w1, w2, mb):
+        np.clip(xb, lower, 0, out=tb)
+        if inner != 1:
+            tb /= inner32
+        _exp_expm1(tb, yb, db, w1, w2)
+        if alpha != 1:
+            yb *= alpha32
+        if as_maximum:
+            np.maximum(xb, yb, out=yb)
+        else:
+            np.maximum(xb, zero[:len(xb)], out=mb)
+            if slope != 1:
+                mb *= slope32
+            yb += mb
+        if k != 1 or slope != 1:
+            _derivative_ends(xb, db, mb, w1, k32, slope32, step, exact_step)
+        if np.fmin.reduce(tb) <= _LOWEST:  # fmin: a NaN in the block must not hide an x of -inf
+            _exp_far_left(xb, tb, db, k, inner)
+
+    scratch = [np.empty(scratch_size(x), np.float32) for _ in range(4)]
+    # slope * x beyond float32 is inf, its rounding; r^2 or 2^k p may underflow harmlessly (for
+    # x = -1e-30 or x < -87), which must not raise where np.seterr(all="raise") is in force
+    with np.errstate(over="ignore", under="ignore"):
+        in_blocks(x, (out, dout), scratch, work)
 
 
 def _derivative_ends(xb: np.ndarray, db: np.ndarray, mb: np.ndarray, scratch: np.ndarray,

@@ -34,6 +34,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ._arrays import as_float_array, check_dvalues, copy_state
+from ._blocks import in_blocks, scratch_size
 from ._config import ConfigError, captured_config, qualified_name, uses_capture
 from ._exp32 import elu_float32
 from ._special import gelu_float32, normal_tail
@@ -518,13 +519,29 @@ def _elu_derivative(x: np.ndarray, out: np.ndarray, scratch: np.ndarray,
     return d
 
 
-class _ExponentialLinear(Activation, register=False):
+class _FusedDerivative(Activation, register=False):
+    """An activation whose forward pass computes f' along with f, in one pass over
+    cache-sized blocks (`nnlite._blocks`), and keeps it for the backward pass of the
+    same `inputs` and `output`, which then costs one product. f' is the derivative at
+    the inputs forward saw; any other call of `derivative` computes it afresh, with
+    the same numbers. The kept array lives until that backward pass or the next forward.
+    """
+
+    def _keep_derivative(self, x: np.ndarray, y: np.ndarray, d: np.ndarray) -> None:
+        self._kept_derivative = (x, y, d)
+
+    def _kept_derivative_for(self, x: np.ndarray, y: np.ndarray) -> np.ndarray | None:
+        kept = self.__dict__.pop("_kept_derivative", None)
+        if kept is not None and kept[0] is x and kept[1] is y:
+            return kept[2]
+        return None
+
+
+class _ExponentialLinear(_FusedDerivative, register=False):
     """The ELU family: f(x) = slope * max(x, 0) + alpha * expm1(min(x, 0) / inner).
 
-    On float32 inputs f and f' come from one pass (`nnlite._exp32`): forward
-    keeps f' for the backward pass of the same `inputs` and `output`, which then
-    costs one product. f' is the derivative at the inputs forward saw; any other
-    call of `derivative` computes it afresh, with the same result.
+    On float32 inputs f and f' come from one range reduction (`nnlite._exp32`), kept
+    for backward as `_FusedDerivative` says; float64 takes np.expm1 and np.exp.
     """
 
     def _elu_function(self, x: np.ndarray, alpha: float, inner: float = 1.0, slope: float = 1.0) -> np.ndarray:
@@ -534,14 +551,14 @@ class _ExponentialLinear(Activation, register=False):
         elu_float32(x, alpha, inner, slope, y, d)
         if inner > 8:
             _celu_near_zero(x, y, alpha, inner)
-        self._kept_derivative = (x, y, d)
+        self._keep_derivative(x, y, d)
         return y
 
     def _elu_derivative(self, x: np.ndarray, y: np.ndarray, alpha: float, inner: float = 1.0,
                         slope: float = 1.0) -> np.ndarray:
-        kept = self.__dict__.pop("_kept_derivative", None)
-        if kept is not None and kept[0] is x and kept[1] is y:
-            return kept[2]
+        kept = self._kept_derivative_for(x, y)
+        if kept is not None:
+            return kept
         if x.dtype != np.float32:
             return _elu_derivative(x, self._buffer("derivative", x), self._buffer("mask", x),
                                    alpha=alpha, inner=inner, slope=slope)
@@ -1094,46 +1111,63 @@ class GELU(Activation):
         return {"approximate": self.approximate}
 
 
-class Mish(Activation):
+def _mish_and_derivative(x: np.ndarray, y: np.ndarray, d: np.ndarray) -> None:
+    """Mish and its derivative into y and d, block by block (see `Mish`)."""
+    lowest = -np.finfo(x.dtype).max
+
+    def work(xb, yb, db, n, w, q):
+        # past x = 40, t and f' are 1 to every digit (past 20 already for t); the clip keeps w
+        # finite in float32. x = -inf counts as the lowest finite x: f and f' are -0 and 0, their
+        # limits, instead of -inf * 0 = NaN
+        np.clip(xb, lowest, 40, out=db)
+        np.exp(db, out=n)
+        np.add(n, 2, out=w)
+        w *= n
+        np.add(w, 2, out=q)
+        np.divide(w, q, out=w)  # t
+        np.clip(xb, lowest, np.inf, out=yb)
+        yb *= w  # f = x t
+        np.divide(2, q, out=q)  # r = 1 - t
+        db *= n
+        n += 1
+        db /= n  # x sigmoid(x)
+        db *= q
+        np.subtract(2, q, out=q)
+        db *= q  # x sigmoid(x) r (2 - r)
+        db += w
+
+    with np.errstate(over="ignore"):  # 2 / q with q = inf where x is +inf: 0, the true limit
+        in_blocks(x, (y, d), [np.empty(scratch_size(x), x.dtype) for _ in range(3)], work)
+
+
+class Mish(_FusedDerivative):
     """Mish (Misra, 2019, "Mish: A Self Regularized Non-Monotonic Activation Function").
 
     f(x)  = x * tanh(softplus(x)) = x * w / (w + 2),  w = e^x (e^x + 2) = (1 + e^x)^2 - 1
     f'(x) = t + x * sigmoid(x) * (1 - t^2),  t = tanh(softplus(x)) = w / (w + 2),
             sigmoid(x) = e^x / (1 + e^x),  1 - t^2 = r (2 - r),  r = 2 / (w + 2)
     The rational form needs one exp and no log or tanh, and keeps relative
-    accuracy on the far negative side (t ~ e^x). Past x = 20 (f) and 40 (f'),
-    t and f' are 1 to every digit; clipping there keeps w finite in float32.
+    accuracy on the far negative side (t ~ e^x). Past x = 40, t and f' are 1
+    to every digit; clipping there keeps w finite in float32. f and f' share
+    their exp: forward computes both and keeps f' (see `_FusedDerivative`).
     """
 
     name = "mish"
 
     def function(self, x):
         """f(x) = x * w / (w + 2), w = e^x (e^x + 2)."""
-        n = np.clip(x, -np.inf, 20, out=self._buffer("output", x))
-        np.exp(n, out=n)
-        w = np.add(n, 2, out=self._buffer("scratch", x))
-        w *= n
-        np.add(w, 2, out=n)
-        np.divide(w, n, out=n)
-        n *= x
-        return n
+        y, d = self._buffer("output", x), self._buffer("derivative", x)
+        _mish_and_derivative(x, y, d)
+        self._keep_derivative(x, y, d)
+        return y
 
     def derivative(self, x, y):
         """f'(x) = t + x sigmoid(x) (1 - t^2), from x in the rational form."""
-        d = np.clip(x, -np.inf, 40, out=self._buffer("derivative", x))
-        n = np.exp(d, out=self._buffer("exp", x))
-        w = np.add(n, 2, out=self._buffer("scratch", x))
-        w *= n
-        q = np.add(w, 2, out=self._buffer("scratch2", x))
-        np.divide(w, q, out=w)  # t
-        np.divide(2, q, out=q)  # r = 1 - t
-        d *= n
-        n += 1
-        d /= n  # x sigmoid(x)
-        d *= q
-        np.subtract(2, q, out=q)
-        d *= q  # x sigmoid(x) r (2 - r)
-        d += w
+        kept = self._kept_derivative_for(x, y)
+        if kept is not None:
+            return kept
+        d = self._buffer("derivative", x)
+        _mish_and_derivative(x, self._buffer("scratch", x), d)
         return d
 
 

@@ -18,7 +18,14 @@ import pytest
 
 from nnlite import activations
 
-mp.mp.dps = 60
+
+@pytest.fixture(autouse=True)
+def _mpmath_digits():
+    """60 digits for this module's mpmath references, for each test only: a global mp.dps
+    set at import changed other modules' references, depending on the order of collection."""
+    with mp.workdps(60):
+        yield
+
 
 ULP32 = 2.0**-23
 
@@ -113,8 +120,9 @@ def test_hard_sigmoid_derivative_is_the_slope_exactly_where_the_true_value_is_li
 
 # --- far tails of derivatives, against mpmath ------------------------------------------------------------
 
-SELU_ALPHA = mp.mpf("1.6732632423543772848170429916717")
-SELU_SCALE = mp.mpf("1.0507009873554804934193349852946")
+with mp.workdps(60):
+    SELU_ALPHA = mp.mpf("1.6732632423543772848170429916717")
+    SELU_SCALE = mp.mpf("1.0507009873554804934193349852946")
 
 TAIL_DERIVATIVES = {
     "elu": ({}, lambda x: mp.exp(x) if x <= 0 else mp.mpf(1)),

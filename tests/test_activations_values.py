@@ -40,7 +40,14 @@ import pytest
 import nnlite
 from nnlite import activations
 
-mp.mp.dps = 50
+
+@pytest.fixture(autouse=True)
+def _mpmath_digits():
+    """50 digits for this module's mpmath references, for each test only: a global mp.dps
+    set at import changed other modules' references, depending on the order of collection."""
+    with mp.workdps(50):
+        yield
+
 
 TINY64 = 1e-300
 TINY32 = 1e-35
@@ -48,8 +55,9 @@ RTOL64 = 1e-12
 ULP32 = 2.0**-23
 RTOL32 = 8 * ULP32
 
-SELU_ALPHA = mp.mpf("1.6732632423543772848170429916717")
-SELU_SCALE = mp.mpf("1.0507009873554804934193349852946")
+with mp.workdps(50):
+    SELU_ALPHA = mp.mpf("1.6732632423543772848170429916717")
+    SELU_SCALE = mp.mpf("1.0507009873554804934193349852946")
 
 
 # --- references in mpmath, straight from the formulas ----------------------------------------------------

@@ -175,14 +175,15 @@ def test_kde_bound_for_clusters_far_apart_uses_exact_differences():
 
 def test_kde_bound_against_mpmath_on_a_small_sample():
     mpmath = pytest.importorskip("mpmath")
-    mpmath.mp.dps = 30
     h = np.concatenate([np.linspace(-1e8, -1e8 + 1, 12), np.linspace(1e8, 1e8 + 0.5, 9)])
     n = len(h)
-    total = mpmath.fsum(
-        mpmath.log(mpmath.fsum(mpmath.exp(-(mpmath.mpf(a) - mpmath.mpf(b)) ** 2 / (2 * mpmath.mpf("0.1"))) for b in h))
-        for a in h
-    )
-    expected = float((mpmath.log(n) - total / n) / mpmath.log(2))
+    with mpmath.workdps(30):  # not mp.dps = 30: other modules' references assume the default
+        total = mpmath.fsum(
+            mpmath.log(mpmath.fsum(mpmath.exp(-(mpmath.mpf(a) - mpmath.mpf(b)) ** 2 / (2 * mpmath.mpf("0.1")))
+                                   for b in h))
+            for a in h
+        )
+        expected = float((mpmath.log(n) - total / n) / mpmath.log(2))
     assert kde_mutual_information(h) == pytest.approx(expected, abs=1e-12)
 
 

@@ -17,7 +17,14 @@ import pytest
 
 from nnlite._special import erf, erfc
 
-mp.mp.dps = 50
+
+@pytest.fixture(autouse=True)
+def _mpmath_digits():
+    """50 digits for this module's mpmath references, for each test only: a global mp.dps
+    set at import changed other modules' references, depending on the order of collection."""
+    with mp.workdps(50):
+        yield
+
 
 RTOL = 2e-15
 ATOL_SUBNORMAL = 1e-320

@@ -1,0 +1,51 @@
+"""Elementwise work on cache-sized blocks.
+
+An activation computed as a dozen numpy passes over a 1e7-element array
+reads and writes memory a dozen times; the same passes over blocks of 65536
+elements run on data that stays in cache, about 3x cheaper per pass on the
+2-core test machine. `in_blocks` cuts the input and the output arrays into
+such blocks and hands them, with scratch arrays allocated once, to a function
+that does the passes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+# 65536 elements (256 KB in float32): measured fastest for the float32 ELU family on the 2-core
+# test machine (40 ms at 1e7 against 47 ms for 32768 and 51 ms for 131072); smaller blocks pay
+# numpy's per-call cost (about 1.5 us a ufunc) more often, larger ones spill out of cache
+BLOCK = 65536
+
+
+def _flat(x: np.ndarray) -> tuple[np.ndarray, bool]:
+    """A flat C-order view of `x` to write through, or a fresh array when x has another
+    layout (reshape would silently copy), and whether it is a view."""
+    if x.flags.c_contiguous:
+        return x.reshape(-1), True
+    return np.empty(x.size, x.dtype), False
+
+
+def scratch_size(x: np.ndarray) -> int:
+    """The length of the scratch arrays `in_blocks` needs for `x`."""
+    return min(x.size, BLOCK)
+
+
+def in_blocks(x: np.ndarray, outs: Sequence[np.ndarray], scratch: Sequence[np.ndarray],
+              work: Callable[..., None]) -> None:
+    """work(x_block, *out_blocks, *scratch_blocks) for consecutive flat blocks of `x`.
+
+    `outs` are arrays of x's shape (any layout); `scratch` are 1-D arrays of at
+    least `scratch_size(x)` elements, cut to each block's length.
+    """
+    flat = np.ascontiguousarray(x).reshape(-1)
+    targets = [_flat(out) for out in outs]
+    for start in range(0, flat.size, BLOCK):
+        xb = flat[start:start + BLOCK]
+        n = xb.size
+        work(xb, *(target[start:start + n] for target, _ in targets), *(s[:n] for s in scratch))
+    for out, (target, direct) in zip(outs, targets):
+        if not direct:
+            out[...] = target.reshape(x.shape)
