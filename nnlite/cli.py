@@ -22,8 +22,7 @@ def _cmd_gallery(args: argparse.Namespace) -> int:
     from .plotting import activation_gallery
 
     out = Path(args.out)
-    names = args.activations.split(",") if args.activations else None
-    fig = activation_gallery(names)
+    fig = activation_gallery(_names(args.activations) or None)
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=args.dpi)
     print(f"wrote {out}")
@@ -80,6 +79,11 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _names(values: Sequence[str]) -> list[str]:
+    """Activation names given as `a b`, `a,b` or both (compare, gallery and info-plane take either)."""
+    return [name.strip() for value in values for name in value.split(",") if name.strip()]
+
+
 def _int_list(text: str) -> tuple[int, ...]:
     try:
         values = tuple(int(v) for v in text.split(","))
@@ -106,7 +110,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)  # before training: an unwritable folder fails in a second, not minutes
     results = compare_activations(
-        args.dataset, [a.strip() for a in args.activations.split(",") if a.strip()], hidden=args.hidden,
+        args.dataset, _names(args.activations), hidden=args.hidden,
         epochs=args.epochs, seeds=range(args.seeds), batch_size=args.batch_size, learning_rate=args.lr, verbose=True,
         **_parallel_kwargs(args),
     )
@@ -218,7 +222,7 @@ def _cmd_info_plane(args: argparse.Namespace) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)  # before training: an unwritable folder fails at once
     results = information_plane(
-        args.data or "tishby_bits", args.activation, hidden=args.hidden, epochs=args.epochs,
+        args.data or "tishby_bits", _names(args.activations), hidden=args.hidden, epochs=args.epochs,
         batch_size=args.batch_size, learning_rate=args.lr, seed=args.seeds, estimators=args.estimator,
         bin_size=args.bin_size, fixed_bins=args.fixed_bins, noise_variance=args.noise_variance,
         max_logged=args.max_logged, **_parallel_kwargs(args),
@@ -241,7 +245,8 @@ def _add_info_plane_parser(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("info-plane", help="train the 12-10-7-5-4-3-2 network; log I(X;T), I(T;Y) of every layer "
                                           "(Saxe et al. 2018, Fig. 1); write a table, JSON and figures")
-    p.add_argument("--activation", nargs="+", default=["tanh", "relu"], help="hidden activations (default tanh relu)")
+    p.add_argument("--activations", "--activation", dest="activations", nargs="+", default=["tanh", "relu"],
+                   help="hidden activations, space- or comma-separated (default tanh relu)")
     p.add_argument("--seeds", nargs="+", type=int, default=[0], help="seeds, one run each (default 0)")
     p.add_argument("--epochs", type=int, default=10000, help="training epochs per run (default 10000)")
     p.add_argument("--estimator", nargs="+", default=["binning", "kde"], choices=ESTIMATORS,
@@ -273,7 +278,8 @@ def _build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("gallery", help="plot every activation and its derivative")
     p.add_argument("--out", default="gallery.png", help="image file to write (default gallery.png)")
-    p.add_argument("--activations", default="", help="comma-separated names (default: every registered one)")
+    p.add_argument("--activations", nargs="+", default=[],
+                   help="names, space- or comma-separated (default: every registered one)")
     p.add_argument("--dpi", type=int, default=100, help="image resolution in dots per inch (default 100)")
     p.set_defaults(func=_cmd_gallery)
 
@@ -292,8 +298,9 @@ def _build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("compare", help="train one MLP per activation and seed; write a table, JSON and figures")
     p.add_argument("--dataset", default="digits", help="digits, spiral or mnist:DIR (default digits)")
-    p.add_argument("--activations", default="relu,tanh,sigmoid,elu,leaky_relu,selu,gelu,swish",
-                   help="comma-separated registry names (default relu,tanh,sigmoid,elu,leaky_relu,selu,gelu,swish)")
+    p.add_argument("--activations", nargs="+", default=["relu,tanh,sigmoid,elu,leaky_relu,selu,gelu,swish"],
+                   help="registry names, space- or comma-separated (default relu,tanh,sigmoid,elu,leaky_relu,selu,"
+                        "gelu,swish)")
     p.add_argument("--hidden", type=_int_list, default=(128,), help="hidden widths, e.g. 32,32,32 (default 128)")
     p.add_argument("--epochs", type=int, default=20, help="training epochs per run (default 20)")
     p.add_argument("--seeds", type=int, default=3, help="number of seeds: 0..N-1 (default 3)")

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 import nnlite
-from nnlite.cli import _build_parser, main
+from nnlite.cli import _build_parser, _names, main
 
 SUBCOMMANDS = ["gallery", "gradcheck", "bench", "compare", "explain", "minimal-model"]
 
@@ -165,3 +165,16 @@ def test_gradcheck_table_covers_the_normalisation_layers(capsys):
     # every registered activation is listed, so other tests' registrations change the count
     assert "BatchNorm(6)" in out and "LayerNorm(6)" in out
     assert re.search(r"^(\d+) of \1 passed$", out, flags=re.M)
+
+
+@pytest.mark.parametrize("command", ["compare", "gallery", "info-plane"])
+@pytest.mark.parametrize("given", [["tanh,relu"], ["tanh", "relu"], ["tanh,", "relu"]])
+def test_activation_names_are_taken_space_or_comma_separated(command, given):
+    # compare and gallery once took only "a,b" and info-plane only "a b" (as --activation)
+    args = _subparsers()[command].parse_args(["--activations", *given])
+    assert _names(args.activations) == ["tanh", "relu"]
+
+
+def test_info_plane_still_takes_the_singular_option():
+    args = _subparsers()["info-plane"].parse_args(["--activation", "tanh", "relu"])
+    assert _names(args.activations) == ["tanh", "relu"]
