@@ -33,19 +33,25 @@ def scratch_size(x: np.ndarray) -> int:
     return min(x.size, BLOCK)
 
 
-def in_blocks(x: np.ndarray, outs: Sequence[np.ndarray], scratch: Sequence[np.ndarray],
+def in_blocks(x: np.ndarray, outs: Sequence[np.ndarray | None], scratch: Sequence[np.ndarray],
               work: Callable[..., None]) -> None:
     """work(x_block, *out_blocks, *scratch_blocks) for consecutive flat blocks of `x`.
 
-    `outs` are arrays of x's shape (any layout); `scratch` are 1-D arrays of at
-    least `scratch_size(x)` elements, cut to each block's length.
+    `outs` are arrays of x's shape (any layout, none of them x itself), or None
+    for a result not wanted: work then writes that one into a block-sized array
+    that is dropped. `scratch` are 1-D arrays of at least `scratch_size(x)`
+    elements, cut to each block's length (for one block, exactly `scratch_size(x)`).
     """
     flat = np.ascontiguousarray(x).reshape(-1)
-    targets = [_flat(out) for out in outs]
-    for start in range(0, flat.size, BLOCK):
-        xb = flat[start:start + BLOCK]
-        n = xb.size
-        work(xb, *(target[start:start + n] for target, _ in targets), *(s[:n] for s in scratch))
+    targets = [_flat(out) if out is not None else (np.empty(scratch_size(x), x.dtype), None) for out in outs]
+    if flat.size <= BLOCK:  # one block: no slicing (small arrays are where per-call costs show)
+        work(flat, *(target for target, _ in targets), *scratch)
+    else:
+        for start in range(0, flat.size, BLOCK):
+            xb = flat[start:start + BLOCK]
+            n = xb.size
+            blocks = [target[:n] if direct is None else target[start:start + n] for target, direct in targets]
+            work(xb, *blocks, *(s[:n] for s in scratch))
     for out, (target, direct) in zip(outs, targets):
-        if not direct:
+        if direct is False:
             out[...] = target.reshape(x.shape)

@@ -303,6 +303,7 @@ def _select(mask: np.ndarray, a: float | np.ndarray, b: float | np.ndarray, dtyp
 
 
 _F32_MAX = float(np.finfo(np.float32).max)
+_LOWEST_FINITE = {np.dtype(t): t(-np.finfo(t).max) for t in (np.float32, np.float64)}
 _F32_TINY = float(np.finfo(np.float32).tiny)
 
 
@@ -446,6 +447,7 @@ class LeakyReLU(Activation):
 def _elu(x: np.ndarray, alpha: float, out: np.ndarray, scratch: np.ndarray,
          inner: float = 1.0, slope: float = 1.0) -> np.ndarray:
     """slope * max(x, 0) + alpha * expm1(min(x, 0) / inner): one term is always exactly 0.
+    For float64 and small float32 inputs (see `_ExponentialLinear`).
 
     Five passes, no temporaries. Below -60 * inner, expm1 is -1 to every digit:
     clipping there keeps x / inner finite for any inner.
@@ -481,6 +483,7 @@ def _celu_near_zero(x: np.ndarray, t: np.ndarray, alpha: float, inner: float) ->
 def _elu_derivative(x: np.ndarray, out: np.ndarray, scratch: np.ndarray,
                     alpha: float = 1.0, inner: float = 1.0, slope: float = 1.0) -> np.ndarray:
     """slope where x > 0, k * exp(x / inner) with k = alpha / inner where x <= 0, from x.
+    For float64 and small float32 inputs (see `_ExponentialLinear`).
 
     From x, not y: y + alpha is 0 below x = -37 (y rounds to -alpha) while the
     true value alpha exp(x) keeps its relative accuracy down to the subnormals.
@@ -519,13 +522,25 @@ def _elu_derivative(x: np.ndarray, out: np.ndarray, scratch: np.ndarray,
     return d
 
 
+# Below this many elements the arrays stay in cache anyway and the per-call cost of the block
+# passes decides: fusing pays from about 16384 elements on (benchmarks/activations.py, 2026-12-01)
+_FUSE_MIN_SIZE = 16384
+
+
 class _FusedDerivative(Activation, register=False):
-    """An activation whose forward pass computes f' along with f, in one pass over
-    cache-sized blocks (`nnlite._blocks`), and keeps it for the backward pass of the
-    same `inputs` and `output`, which then costs one product. f' is the derivative at
-    the inputs forward saw; any other call of `derivative` computes it afresh, with
-    the same numbers. The kept array lives until that backward pass or the next forward.
+    """An activation whose f' shares most of its work with f.
+
+    While `reuse_buffers` is on (as in `Sequential.fit`, where every forward is
+    followed by its backward) and the inputs have at least 16384 elements,
+    forward computes f' along with f in one pass over cache-sized blocks
+    (`nnlite._blocks`), into the buffer f' is written to anyway, and the
+    backward pass of the same `inputs` and `output` then costs one product.
+    Otherwise forward computes f alone and keeps nothing, and `derivative`
+    computes f' from x.
     """
+
+    def _fuse(self, x: np.ndarray) -> bool:
+        return self.reuse_buffers and x.size >= _FUSE_MIN_SIZE
 
     def _keep_derivative(self, x: np.ndarray, y: np.ndarray, d: np.ndarray) -> None:
         self._kept_derivative = (x, y, d)
@@ -540,18 +555,22 @@ class _FusedDerivative(Activation, register=False):
 class _ExponentialLinear(_FusedDerivative, register=False):
     """The ELU family: f(x) = slope * max(x, 0) + alpha * expm1(min(x, 0) / inner).
 
-    On float32 inputs f and f' come from one range reduction (`nnlite._exp32`), kept
-    for backward as `_FusedDerivative` says; float64 takes np.expm1 and np.exp.
+    On float32 inputs of at least 16384 elements f and f' come from one range
+    reduction (`nnlite._exp32`: within 0.86 and 0.96 ulp; see `_FusedDerivative`
+    for when f' is kept); smaller float32 inputs and float64 take np.expm1 and
+    np.exp (f' within 2.3 ulp in float32), faster there. The two agree within 2 ulp.
     """
 
     def _elu_function(self, x: np.ndarray, alpha: float, inner: float = 1.0, slope: float = 1.0) -> np.ndarray:
-        if x.dtype != np.float32:
+        if x.dtype != np.float32 or x.size < _FUSE_MIN_SIZE:
             return _elu(x, alpha, self._buffer("output", x), self._buffer("scratch", x), inner=inner, slope=slope)
-        y, d = self._buffer("output", x), self._buffer("derivative", x)
+        y = self._buffer("output", x)
+        d = self._buffer("derivative", x) if self._fuse(x) else None
         elu_float32(x, alpha, inner, slope, y, d)
         if inner > 8:
             _celu_near_zero(x, y, alpha, inner)
-        self._keep_derivative(x, y, d)
+        if d is not None:
+            self._keep_derivative(x, y, d)
         return y
 
     def _elu_derivative(self, x: np.ndarray, y: np.ndarray, alpha: float, inner: float = 1.0,
@@ -559,11 +578,10 @@ class _ExponentialLinear(_FusedDerivative, register=False):
         kept = self._kept_derivative_for(x, y)
         if kept is not None:
             return kept
-        if x.dtype != np.float32:
-            return _elu_derivative(x, self._buffer("derivative", x), self._buffer("mask", x),
-                                   alpha=alpha, inner=inner, slope=slope)
         d = self._buffer("derivative", x)
-        elu_float32(x, alpha, inner, slope, self._buffer("scratch", x), d)
+        if x.dtype != np.float32 or x.size < _FUSE_MIN_SIZE:
+            return _elu_derivative(x, d, self._buffer("mask", x), alpha=alpha, inner=inner, slope=slope)
+        elu_float32(x, alpha, inner, slope, None, d)
         return d
 
 
@@ -1111,22 +1129,25 @@ class GELU(Activation):
         return {"approximate": self.approximate}
 
 
-def _mish_and_derivative(x: np.ndarray, y: np.ndarray, d: np.ndarray) -> None:
-    """Mish and its derivative into y and d, block by block (see `Mish`)."""
-    lowest = -np.finfo(x.dtype).max
+def _mish_and_derivative(x: np.ndarray, y: np.ndarray | None, d: np.ndarray | None) -> None:
+    """Mish into y and its derivative into d (either may be None), block by block (see `Mish`)."""
+    lowest = _LOWEST_FINITE[x.dtype]
 
     def work(xb, yb, db, n, w, q):
         # past x = 40, t and f' are 1 to every digit (past 20 already for t); the clip keeps w
         # finite in float32. x = -inf counts as the lowest finite x: f and f' are -0 and 0, their
         # limits, instead of -inf * 0 = NaN
-        np.clip(xb, lowest, 40, out=db)
+        xb.clip(lowest, 40, out=db)  # the method: np.clip adds a wrapper call, felt on small batches
         np.exp(db, out=n)
         np.add(n, 2, out=w)
         w *= n
         np.add(w, 2, out=q)
         np.divide(w, q, out=w)  # t
-        np.clip(xb, lowest, np.inf, out=yb)
-        yb *= w  # f = x t
+        if y is not None:
+            xb.clip(lowest, None, out=yb)
+            yb *= w  # f = x t
+        if d is None:
+            return
         np.divide(2, q, out=q)  # r = 1 - t
         db *= n
         n += 1
@@ -1136,8 +1157,7 @@ def _mish_and_derivative(x: np.ndarray, y: np.ndarray, d: np.ndarray) -> None:
         db *= q  # x sigmoid(x) r (2 - r)
         db += w
 
-    with np.errstate(over="ignore"):  # 2 / q with q = inf where x is +inf: 0, the true limit
-        in_blocks(x, (y, d), [np.empty(scratch_size(x), x.dtype) for _ in range(3)], work)
+    in_blocks(x, (y, d), np.empty((3, scratch_size(x)), x.dtype), work)
 
 
 class Mish(_FusedDerivative):
@@ -1149,16 +1169,18 @@ class Mish(_FusedDerivative):
     The rational form needs one exp and no log or tanh, and keeps relative
     accuracy on the far negative side (t ~ e^x). Past x = 40, t and f' are 1
     to every digit; clipping there keeps w finite in float32. f and f' share
-    their exp: forward computes both and keeps f' (see `_FusedDerivative`).
+    their exp: in `Sequential.fit` forward computes both (see `_FusedDerivative`).
     """
 
     name = "mish"
 
     def function(self, x):
         """f(x) = x * w / (w + 2), w = e^x (e^x + 2)."""
-        y, d = self._buffer("output", x), self._buffer("derivative", x)
+        y = self._buffer("output", x)
+        d = self._buffer("derivative", x) if self._fuse(x) else None
         _mish_and_derivative(x, y, d)
-        self._keep_derivative(x, y, d)
+        if d is not None:
+            self._keep_derivative(x, y, d)
         return y
 
     def derivative(self, x, y):
@@ -1167,7 +1189,7 @@ class Mish(_FusedDerivative):
         if kept is not None:
             return kept
         d = self._buffer("derivative", x)
-        _mish_and_derivative(x, self._buffer("scratch", x), d)
+        _mish_and_derivative(x, None, d)
         return d
 
 

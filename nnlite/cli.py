@@ -245,7 +245,8 @@ def _add_info_plane_parser(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("info-plane", help="train the 12-10-7-5-4-3-2 network; log I(X;T), I(T;Y) of every layer "
                                           "(Saxe et al. 2018, Fig. 1); write a table, JSON and figures")
-    p.add_argument("--activations", "--activation", dest="activations", nargs="+", default=["tanh", "relu"],
+    # one option, so that argparse's prefixes --activation and --act still name it
+    p.add_argument("--activations", nargs="+", default=["tanh", "relu"],
                    help="hidden activations, space- or comma-separated (default tanh relu)")
     p.add_argument("--seeds", nargs="+", type=int, default=[0], help="seeds, one run each (default 0)")
     p.add_argument("--epochs", type=int, default=10000, help="training epochs per run (default 10000)")

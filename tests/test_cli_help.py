@@ -175,6 +175,7 @@ def test_activation_names_are_taken_space_or_comma_separated(command, given):
     assert _names(args.activations) == ["tanh", "relu"]
 
 
-def test_info_plane_still_takes_the_singular_option():
-    args = _subparsers()["info-plane"].parse_args(["--activation", "tanh", "relu"])
+@pytest.mark.parametrize("option", ["--activation", "--act"])
+def test_info_plane_still_takes_the_singular_option_and_its_prefixes(option):
+    args = _subparsers()["info-plane"].parse_args([option, "tanh", "relu"])
     assert _names(args.activations) == ["tanh", "relu"]

@@ -24,6 +24,7 @@ def _dense_points() -> np.ndarray:
     return np.concatenate([
         -np.logspace(-38, np.log10(87), 200_000), rng.uniform(-20, 0, 200_000),
         rng.uniform(-0.7, 0.7, 100_000), np.logspace(-38, 38, 2_000),
+        [-0.36104187, -5.84602],  # the worst expm1 and exp of a sweep of every fifth float32 in [-88, 0]
     ]).astype(np.float32)
 
 
@@ -35,10 +36,10 @@ def _reference(x: np.ndarray, alpha: float, inner: float, slope: float) -> tuple
 
 
 @pytest.mark.parametrize("alpha, inner, slope, f_bound, d_bound", [
-    (1.0, 1.0, 1.0, 0.85, 0.95),  # expm1 and exp themselves
+    (1.0, 1.0, 1.0, 0.86, 0.96),  # expm1 and exp themselves
     (SELU_K, 1.0, SELU_SCALE, 1.75, 2.0),  # the float32 rounding of alpha * scale, and one product
-    (0.5, 1.0, 1.0, 0.85, 0.95),  # alpha a power of two: still exact products
-    (-1.0, 1.0, 1.0, 0.85, 0.95),
+    (0.5, 1.0, 1.0, 0.86, 0.96),  # alpha a power of two: still exact products
+    (-1.0, 1.0, 1.0, 0.86, 0.96),
     (3.0, 3.0, 1.0, 1.8, 22.0),  # x / 3 rounds, and exp(x / 3) amplifies that by |x / 3|
 ])
 def test_values_and_derivative_within_stated_ulps(alpha, inner, slope, f_bound, d_bound):
@@ -62,6 +63,31 @@ def test_far_left_tail_is_subnormal_exp_even_beside_a_nan():
     assert d[5] == 0 and d[3] > 0  # exp(-103) is a subnormal float32, exp(-inf) is 0
     np.testing.assert_array_equal(y[1:6], -1.0)
     assert np.isnan(y[0]) and np.isnan(d[0])
+
+
+def test_far_left_tail_for_every_inner():
+    # x <= float32(-87 inner) is clipped there, and for most inner (0.001, 0.09, 8.98, ...) that
+    # bound divided by inner rounds just above -87: the far-left elements were once missed
+    # and got exp(-86.99999) = 1.6e-38 for f'
+    inners = np.round(np.arange(0.001, 9.0, 0.0371), 4)
+    for inner in inners:
+        x = (np.array([-87.0, -87.3, -90.0, -100.0, -104.0, -1000.0]) * inner).astype(np.float32)
+        y, d = np.empty_like(x), np.empty_like(x)
+        elu_float32(x, inner, inner, 1.0, y, d)  # CELU(alpha=inner)
+        ref_y, ref_d = _reference(x, inner, inner, 1.0)
+        assert _ulps(d, ref_d).max() <= 25, inner  # exp(x / inner) amplifies the rounding of x / inner
+        assert _ulps(y, ref_y).max() <= 1.0, inner
+
+
+def test_either_result_alone_is_the_same_as_both():
+    x = np.random.default_rng(4).normal(0, 40, 10_000).astype(np.float32)
+    y, d = np.empty_like(x), np.empty_like(x)
+    elu_float32(x, SELU_K, 1.0, SELU_SCALE, y, d)
+    y_alone, d_alone = np.empty_like(x), np.empty_like(x)
+    elu_float32(x, SELU_K, 1.0, SELU_SCALE, y_alone, None)
+    elu_float32(x, SELU_K, 1.0, SELU_SCALE, None, d_alone)
+    np.testing.assert_array_equal(y_alone, y)
+    np.testing.assert_array_equal(d_alone, d)
 
 
 def test_every_layout_and_block_boundary_gives_the_same_numbers():

@@ -1,7 +1,10 @@
-"""Activations whose forward pass keeps f' for backward (the ELU family in float32, Mish):
-the kept derivative is the one computed afresh, and is used only for the same arrays."""
+"""Activations whose forward pass keeps f' for backward while reuse_buffers is on (the ELU
+family in float32, Mish): the kept derivative is the one computed afresh, it is used only
+for the same arrays, and nothing is kept outside that mode."""
 
 from __future__ import annotations
+
+import copy
 
 import numpy as np
 import pytest
@@ -16,7 +19,7 @@ FUSED = [("elu", {}), ("elu", {"alpha": 0.3}), ("selu", {}), ("celu", {"alpha": 
 @pytest.mark.parametrize("name, params", FUSED)
 @pytest.mark.parametrize("reuse", [False, True])
 def test_backward_uses_the_derivative_at_the_inputs_forward_saw(name, params, reuse, dtype):
-    x = np.random.default_rng(5).normal(0, 3, (64, 33)).astype(dtype)
+    x = np.random.default_rng(5).normal(0, 3, (128, 160)).astype(dtype)  # >= 16384: fused in fit mode
     act = activations.get(name, **params)
     act.reuse_buffers = reuse
     dvalues = np.random.default_rng(6).standard_normal(x.shape).astype(dtype)
@@ -28,17 +31,30 @@ def test_backward_uses_the_derivative_at_the_inputs_forward_saw(name, params, re
     np.testing.assert_array_equal(second, first)
 
 
-@pytest.mark.parametrize("name", ["elu", "mish"])
+@pytest.mark.parametrize("name", ["elu", "selu", "mish"])
 def test_kept_derivative_is_not_used_for_other_arrays(name):
-    x = np.linspace(-5, 5, 101, dtype=np.float32)
+    x1 = np.linspace(-5, 5, 20001, dtype=np.float32)
+    x2 = np.linspace(-1, 3, 20001, dtype=np.float32)[::-1].copy()
     act = activations.get(name)
+    act.reuse_buffers = True
     reference = activations.get(name)
-    y = act.forward(x)
-    other = np.linspace(-1, 0, 101, dtype=np.float32)
-    got = act.derivative(other, act.function(other.copy()))  # a forward of other arrays in between
-    np.testing.assert_array_equal(got, reference.derivative(other, reference.function(other)))
-    assert act.backward(np.ones_like(x)) is not y
-    np.testing.assert_array_equal(act.dinputs, reference.derivative(x, reference.function(x)))
+    act.forward(x1)  # keeps f'(x1)
+    y2 = reference.function(x2).copy()
+    got = act.derivative(x2, y2)  # other arrays: f'(x2), not the kept f'(x1)
+    np.testing.assert_array_equal(got, reference.derivative(x2, reference.function(x2)))
+
+
+@pytest.mark.parametrize("name", ["elu", "mish"])
+def test_nothing_is_kept_outside_reuse_buffers(name):
+    # a direct function() call (OneNeuron.sweep, the plots) or a forward for prediction
+    # keeps no derivative: once it held three arrays and shared them with a copy.copy
+    x = np.linspace(-5, 5, 20001, dtype=np.float32)
+    act = activations.get(name)
+    act.function(x)
+    act.forward(x)
+    assert "_kept_derivative" not in act.__dict__
+    twin = copy.copy(act)
+    np.testing.assert_array_equal(act.backward(np.full_like(x, 3)), 3 * twin.backward(np.ones_like(x)))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -52,3 +68,20 @@ def test_mish_at_infinities_takes_its_limits_without_warnings(dtype):
     np.testing.assert_array_equal(y[:3], [0.0, np.inf, 0.0])
     np.testing.assert_array_equal(d[:3], [0.0, 1.0, 0.0])
     assert np.isnan(y[3]) and np.isnan(d[3])
+
+
+@pytest.mark.parametrize("name, params", [("elu", {}), ("selu", {}), ("celu", {"alpha": 3.0})])
+def test_small_and_large_float32_arrays_agree_within_two_ulps(name, params):
+    # below 16384 elements the float32 ELU family takes np.expm1 and np.exp; from there on nnlite._exp32
+    x = np.random.default_rng(8).normal(0, 4, 20000).astype(np.float32)
+    large = activations.get(name, **params)
+    large.reuse_buffers = True
+    y_large = large.forward(x).copy()
+    d_large = large.backward(np.ones_like(x)).copy()
+    small = activations.get(name, **params)
+    y_small = np.concatenate([small.forward(part).copy() for part in np.split(x, 10)])
+    d_small = np.concatenate([small.derivative(part, small.function(part)) for part in np.split(x, 10)])
+    spacing = np.spacing(np.abs(y_large))
+    assert np.all(np.abs(y_small - y_large) <= 2 * spacing)  # each within 1-1.5 ulp of the truth
+    assert np.all(np.abs(d_small - d_large) <= 3.5 * np.spacing(np.abs(d_large)))  # np.exp: up to 2.3 ulp
+    assert not np.array_equal(d_small, d_large)  # the two paths really are different code
