@@ -71,7 +71,7 @@ def elu_float32(x: np.ndarray, alpha: float, inner: float, slope: float,
     `out` and `dout` are float32 arrays of x's shape (any layout), or None for
     the one not wanted. Parameters are those a float32 can hold; for inner > 8,
     x / inner is subnormal near 0 and out loses digits there (the caller
-    corrects those). Within 0.86 ulp (expm1) and 0.96 ulp (exp) before the
+    corrects those). Within 0.859 ulp (expm1) and 0.952 ulp (exp) before the
     products by alpha, slope and alpha / inner.
     """
     k = alpha / inner
