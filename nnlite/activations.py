@@ -543,10 +543,12 @@ class _FusedDerivative(Activation, register=False):
         return self.reuse_buffers and x.size >= _FUSE_MIN_SIZE
 
     def _keep_derivative(self, x: np.ndarray, y: np.ndarray, d: np.ndarray) -> None:
-        self._kept_derivative = (x, y, d)
+        # among the buffers: Sequential.fit drops them all when it ends, this one included (a
+        # validation forward has no backward to take it)
+        self._buffers["kept derivative"] = (x, y, d)
 
     def _kept_derivative_for(self, x: np.ndarray, y: np.ndarray) -> np.ndarray | None:
-        kept = self.__dict__.pop("_kept_derivative", None)
+        kept = self._buffers.pop("kept derivative", None)
         if kept is not None and kept[0] is x and kept[1] is y:
             return kept[2]
         return None
