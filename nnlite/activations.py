@@ -838,8 +838,9 @@ class Softsign(Activation):
     name = "softsign"
 
     def function(self, x):
-        """f(x) = x / (1 + |x|)."""
-        return x / (1 + np.abs(x))
+        """f(x) = x / (1 + |x|), with +-inf taken as the largest finite x (f = +-1, the limit)."""
+        xc = np.clip(x, _LOWEST_FINITE[x.dtype], -_LOWEST_FINITE[x.dtype])  # inf / inf would be NaN
+        return xc / (1 + np.abs(xc))
 
     def derivative(self, x, y):
         """f'(x) = 1 / (1 + |x|)^2."""
@@ -946,14 +947,15 @@ class HardSwish(Activation):
     f(x)  = x * min(max(x + 3, 0), 6) / 6
     f'(x) = 0 if x <= -3, 1 if x >= 3, else x / 3 + 1/2
     At the kinks x = -3 and x = 3 f' takes the outer piece's value (0 and 1), as
-    PyTorch does.
+    PyTorch does. f(-inf) = -0, the limit.
     """
 
     name = "hard_swish"
 
     def function(self, x):
-        """f(x) = x * clip(x + 3, 0, 6) / 6."""
-        return x * (np.clip(x + 3, 0, 6) / 6)
+        """f(x) = x * clip(x + 3, 0, 6) / 6, with x below -3 taken as -3 (f is 0 there)."""
+        xc = np.clip(x, -3, np.inf)  # -inf * 0 would be NaN
+        return xc * (np.clip(xc + 3, 0, 6) / 6)
 
     def derivative(self, x, y):
         """f'(x) = x / 3 + 1/2 for -3 < x < 3, 0 below, 1 above."""
@@ -975,6 +977,8 @@ class Swish(Activation):
                both tails, where f(x) * (x - f(x)) cancels to 0)
     beta is fixed (`learnable=False`) or a parameter in `params["beta"]`. Any
     finite beta; a beta gradient beyond the float range is +-inf, without a warning.
+    At x = -inf f is NaN (-inf / inf), and f' at +-inf (0 * inf): infinite inputs
+    are outside nnlite's contract, and their limits would cost passes over memory here.
     """
 
     name = "swish"
@@ -1001,8 +1005,8 @@ class Swish(Activation):
         with np.errstate(over="ignore"):  # exp(-beta x) = inf gives x / inf = 0, the correct limit
             np.exp(t, out=t)
         t += 1
-        # kept for derivative(x, y) on this same x: sigmoid(beta x) = 1 / t is then one pass
-        self._denominator_of = (x, beta, t)
+        if self.reuse_buffers:  # in fit, for derivative(x, y) on this same x: sigmoid(beta x) = 1 / t
+            self._buffers["denominator of"] = (x, beta, t)
         return np.divide(x, t, out=self._buffer("output", x))
 
     def derivative(self, x, y):
@@ -1011,7 +1015,7 @@ class Swish(Activation):
         if x.dtype == np.float32 and _float32_cannot_hold(beta):
             return _in_float64(self.derivative, x, y)
         d = self._buffer("derivative", x)
-        kept = self.__dict__.get("_denominator_of")
+        kept = self._buffers.get("denominator of")
         if kept is not None and kept[0] is x and kept[1] == beta:
             s = np.reciprocal(kept[2], out=d)
         else:
@@ -1111,6 +1115,8 @@ class GELU(Activation):
         tiny = t < np.sqrt(np.finfo(x.dtype).tiny)
         if tiny.any():
             d[tiny] = 0.5
+        if np.fmax.reduce(t, axis=None, initial=0) == np.inf:  # y / x = inf / inf at x = +inf: Phi = 1
+            d[x == np.inf] = 1
         xc = np.clip(x, -40, 40, out=t)  # phi(40) = 0 in float64; keeps x^2 finite
         pdf = np.multiply(xc, xc, out=self._buffer("scratch2", x))
         pdf *= -0.5
@@ -1229,7 +1235,9 @@ class Gaussian(Activation):
 
     def derivative(self, x, y):
         """f'(x) = -2 x f(x)."""
-        return -2 * (x * y)  # x * y first: -2 * x alone can overflow in float32
+        # x * y first: -2 * x alone can overflow in float32; beyond 40 f is 0, and the clip
+        # keeps x = +-inf from giving inf * 0 = NaN
+        return -2 * (np.clip(x, -40, 40) * y)
 
     def second_derivative(self, x, y):
         """f''(x) = (4 x^2 - 2) f(x)."""
