@@ -104,7 +104,7 @@ def elu_float32(x: np.ndarray, alpha: float, inner: float, slope: float,
         if dout is not None:
             if k != 1 or slope != 1:
                 _derivative_ends(xb, db, mb, w1, k32, slope32, step, exact_step)
-            if np.fmin.reduce(xb) <= lower:  # fmin: a NaN in the block must not hide an x of -inf
+            if np.fmin.reduce(xb, initial=np.inf) <= lower:  # fmin: a NaN must not hide an x of -inf
                 _exp_far_left(xb, db, lower, k, inner)
 
     scratch = np.empty((4, scratch_size(x)), np.float32)

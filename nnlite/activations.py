@@ -174,7 +174,7 @@ class Activation:
     __call__ = forward
 
     @property
-    def _buffers(self) -> dict[str, np.ndarray]:
+    def _buffers(self) -> dict[str, Any]:
         """The arrays kept while `reuse_buffers` is on (Sequential.fit clears them)."""
         return self.__dict__.setdefault("_buffer_store", {})
 
@@ -522,25 +522,26 @@ def _elu_derivative(x: np.ndarray, out: np.ndarray, scratch: np.ndarray,
     return d
 
 
-# Below this many elements the arrays stay in cache anyway and the per-call cost of the block
-# passes decides: fusing pays from about 16384 elements on (benchmarks/activations.py, 2026-12-01)
-_FUSE_MIN_SIZE = 16384
+# Below this many elements the float32 ELU family's arrays stay in cache anyway and the per-call
+# cost of the block passes decides: np.expm1 and np.exp are faster up to about 4096 elements, the
+# block passes 1.1-1.2x faster at 8192 and 1.6-1.7x at 16384 (fit mode, 2026-12-01)
+_FUSE_MIN_SIZE = 8192
 
 
 class _FusedDerivative(Activation, register=False):
     """An activation whose f' shares most of its work with f.
 
-    While `reuse_buffers` is on (as in `Sequential.fit`, where every forward is
-    followed by its backward) and the inputs have at least 16384 elements,
-    forward computes f' along with f in one pass over cache-sized blocks
-    (`nnlite._blocks`), into the buffer f' is written to anyway, and the
-    backward pass of the same `inputs` and `output` then costs one product.
-    Otherwise forward computes f alone and keeps nothing, and `derivative`
-    computes f' from x.
+    While `reuse_buffers` is on (as in `Sequential.fit`, where nearly every
+    forward is followed by its backward), forward computes f' along with f in
+    one pass over cache-sized blocks (`nnlite._blocks`), into the buffer f' is
+    written to anyway, and the backward pass of the same `inputs` and `output`
+    then costs one product; `Sequential.fit` drops what a forward without
+    backward (validation) kept when it ends. Otherwise forward computes f alone
+    and keeps nothing, and `derivative` computes f' from x.
     """
 
     def _fuse(self, x: np.ndarray) -> bool:
-        return self.reuse_buffers and x.size >= _FUSE_MIN_SIZE
+        return self.reuse_buffers
 
     def _keep_derivative(self, x: np.ndarray, y: np.ndarray, d: np.ndarray) -> None:
         # among the buffers: Sequential.fit drops them all when it ends, this one included (a
@@ -557,15 +558,20 @@ class _FusedDerivative(Activation, register=False):
 class _ExponentialLinear(_FusedDerivative, register=False):
     """The ELU family: f(x) = slope * max(x, 0) + alpha * expm1(min(x, 0) / inner).
 
-    On float32 inputs of at least 16384 elements f and f' come from one range
+    On float32 inputs of at least 8192 elements f and f' come from one range
     reduction (`nnlite._exp32`: within 0.859 and 0.952 ulp; see `_FusedDerivative`
     for when f' is kept); smaller float32 inputs and float64 take np.expm1 and
-    np.exp (f' within 2.3 ulp in float32), faster there. The two agree within 2 ulp.
+    np.exp (f' within 2.3 ulp in float32), faster there. f agrees within 2 ulp
+    between the two, f' within 3 ulp, except CELU with alpha != 1 far left, where
+    the small path's np.exp amplifies the rounding of x / alpha (the two paths up
+    to 45 ulp apart at alpha = 0.1). Intermediate underflow never raises, whatever
+    np.seterr says.
     """
 
     def _elu_function(self, x: np.ndarray, alpha: float, inner: float = 1.0, slope: float = 1.0) -> np.ndarray:
         if x.dtype != np.float32 or x.size < _FUSE_MIN_SIZE:
-            return _elu(x, alpha, self._buffer("output", x), self._buffer("scratch", x), inner=inner, slope=slope)
+            with np.errstate(under="ignore"):  # as the block path: exp(-100) is 0 or subnormal, not an error
+                return _elu(x, alpha, self._buffer("output", x), self._buffer("scratch", x), inner=inner, slope=slope)
         y = self._buffer("output", x)
         d = self._buffer("derivative", x) if self._fuse(x) else None
         elu_float32(x, alpha, inner, slope, y, d)
@@ -582,7 +588,8 @@ class _ExponentialLinear(_FusedDerivative, register=False):
             return kept
         d = self._buffer("derivative", x)
         if x.dtype != np.float32 or x.size < _FUSE_MIN_SIZE:
-            return _elu_derivative(x, d, self._buffer("mask", x), alpha=alpha, inner=inner, slope=slope)
+            with np.errstate(under="ignore"):
+                return _elu_derivative(x, d, self._buffer("mask", x), alpha=alpha, inner=inner, slope=slope)
         elu_float32(x, alpha, inner, slope, None, d)
         return d
 
@@ -838,9 +845,9 @@ class Softsign(Activation):
     name = "softsign"
 
     def function(self, x):
-        """f(x) = x / (1 + |x|), with +-inf taken as the largest finite x (f = +-1, the limit)."""
-        xc = np.clip(x, _LOWEST_FINITE[x.dtype], -_LOWEST_FINITE[x.dtype])  # inf / inf would be NaN
-        return xc / (1 + np.abs(xc))
+        """f(x) = x / (1 + |x|) (NaN at x = +-inf, as in PyTorch: infinite inputs are outside
+        nnlite's contract, and the limit would cost a pass on every call)."""
+        return x / (1 + np.abs(x))
 
     def derivative(self, x, y):
         """f'(x) = 1 / (1 + |x|)^2."""
@@ -947,15 +954,14 @@ class HardSwish(Activation):
     f(x)  = x * min(max(x + 3, 0), 6) / 6
     f'(x) = 0 if x <= -3, 1 if x >= 3, else x / 3 + 1/2
     At the kinks x = -3 and x = 3 f' takes the outer piece's value (0 and 1), as
-    PyTorch does. f(-inf) = -0, the limit.
+    PyTorch does. f(-inf) is NaN (-inf * 0), as in PyTorch.
     """
 
     name = "hard_swish"
 
     def function(self, x):
-        """f(x) = x * clip(x + 3, 0, 6) / 6, with x below -3 taken as -3 (f is 0 there)."""
-        xc = np.clip(x, -3, np.inf)  # -inf * 0 would be NaN
-        return xc * (np.clip(xc + 3, 0, 6) / 6)
+        """f(x) = x * clip(x + 3, 0, 6) / 6."""
+        return x * (np.clip(x + 3, 0, 6) / 6)
 
     def derivative(self, x, y):
         """f'(x) = x / 3 + 1/2 for -3 < x < 3, 0 below, 1 above."""
@@ -1139,7 +1145,7 @@ class GELU(Activation):
 
 def _mish_and_derivative(x: np.ndarray, y: np.ndarray | None, d: np.ndarray | None) -> None:
     """Mish into y and its derivative into d (either may be None), block by block (see `Mish`)."""
-    lowest = _LOWEST_FINITE[x.dtype]
+    lowest = _LOWEST_FINITE.get(x.dtype, -np.inf)  # float32/float64; anything else as before
 
     def work(xb, yb, db, n, w, q):
         # past x = 40, t and f' are 1 to every digit (past 20 already for t); the clip keeps w
@@ -1237,7 +1243,7 @@ class Gaussian(Activation):
         """f'(x) = -2 x f(x)."""
         # x * y first: -2 * x alone can overflow in float32; beyond 40 f is 0, and the clip
         # keeps x = +-inf from giving inf * 0 = NaN
-        return -2 * (np.clip(x, -40, 40) * y)
+        return -2 * (x.clip(-40, 40) * y)
 
     def second_derivative(self, x, y):
         """f''(x) = (4 x^2 - 2) f(x)."""

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from nnlite import activations
+from nnlite.activations import _FUSE_MIN_SIZE
 
 FUSED = [("elu", {}), ("elu", {"alpha": 0.3}), ("selu", {}), ("celu", {"alpha": 0.1}), ("celu", {"alpha": 20.0}),
          ("mish", {})]
@@ -19,7 +20,8 @@ FUSED = [("elu", {}), ("elu", {"alpha": 0.3}), ("selu", {}), ("celu", {"alpha": 
 @pytest.mark.parametrize("name, params", FUSED)
 @pytest.mark.parametrize("reuse", [False, True])
 def test_backward_uses_the_derivative_at_the_inputs_forward_saw(name, params, reuse, dtype):
-    x = np.random.default_rng(5).normal(0, 3, (128, 160)).astype(dtype)  # >= 16384: fused in fit mode
+    x = np.random.default_rng(5).normal(0, 3, (128, 160)).astype(dtype)
+    assert x.size >= _FUSE_MIN_SIZE  # fused in fit mode for every one of them
     act = activations.get(name, **params)
     act.reuse_buffers = reuse
     dvalues = np.random.default_rng(6).standard_normal(x.shape).astype(dtype)
@@ -73,8 +75,10 @@ def test_mish_at_infinities_takes_its_limits_without_warnings(dtype):
 
 @pytest.mark.parametrize("name, params", [("elu", {}), ("selu", {}), ("celu", {"alpha": 3.0})])
 def test_small_and_large_float32_arrays_agree_within_two_ulps(name, params):
-    # below 16384 elements the float32 ELU family takes np.expm1 and np.exp; from there on nnlite._exp32
+    # below _FUSE_MIN_SIZE elements the float32 ELU family takes np.expm1 and np.exp; from there on
+    # nnlite._exp32
     x = np.random.default_rng(8).normal(0, 4, 20000).astype(np.float32)
+    assert x.size >= _FUSE_MIN_SIZE > x.size // 10
     large = activations.get(name, **params)
     large.reuse_buffers = True
     y_large = large.forward(x).copy()
@@ -93,12 +97,16 @@ def test_fit_leaves_no_kept_derivative_behind(name):
     # the validation forward of the last epoch keeps f' (fit mode, 300 x 64 elements) with no
     # backward to take it: fit's end drops it with the other buffers
     from nnlite import Dense, Sequential
+    from nnlite.callbacks import LambdaCallback
 
     rng = np.random.default_rng(0)
     X, y = rng.standard_normal((300, 8)).astype(np.float32), rng.integers(0, 2, 300)
-    model = Sequential([Dense(8, 64, dtype="float32"), activations.get(name), Dense(64, 2, dtype="float32")])
-    model.fit(X, y, epochs=2, batch_size=150, validation_data=(X, y))  # its own buffer shape
-    act = model.layers[1]
+    act = activations.get(name)
+    model = Sequential([Dense(8, 64, dtype="float32"), act, Dense(64, 2, dtype="float32")])
+    kept_at_epoch_end = []  # after the validation forward: the case this test is about really happens
+    watch = LambdaCallback(on_epoch_end=lambda epoch, logs: kept_at_epoch_end.append("kept derivative" in act._buffers))
+    model.fit(X, y, epochs=2, batch_size=150, validation_data=(X, y), callbacks=[watch])  # its own buffer shape
+    assert kept_at_epoch_end == [True, True]
     held = [a for a in _arrays_in(vars(act)) if not any(a is b for b in (act.inputs, act.output, act.dinputs))]
     assert held == []  # only the last inputs, output and dinputs, as for every activation
 
@@ -111,3 +119,16 @@ def _arrays_in(value):
     if isinstance(value, (list, tuple)):
         return [a for v in value for a in _arrays_in(v)]
     return []
+
+
+@pytest.mark.parametrize("size", [7, 2 * _FUSE_MIN_SIZE])  # the np.expm1 path and the block path
+@pytest.mark.parametrize("name, params", [("elu", {}), ("selu", {}), ("celu", {"alpha": 0.1})])
+def test_no_error_under_seterr_raise_on_either_path(name, params, size):
+    # intermediate underflow (expm1 of -1e-38, exp of -87.5, x / alpha) is no error of the result;
+    # the small path once raised where the block path did not
+    x = np.resize(np.array([-1e-38, -87.5, -200.0, 1e-40, 3.0, -1.0, 0.0], np.float32), size)
+    act = activations.get(name, **params)
+    with np.errstate(all="raise"):
+        y = act.forward(x)
+        d = act.backward(np.ones_like(x))
+    assert np.all(np.isfinite(y)) and np.all(np.isfinite(d)) and d[2] == 0 and y[0] < 0
