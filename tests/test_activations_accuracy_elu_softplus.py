@@ -1,7 +1,7 @@
 """ELU, SELU, CELU and Softplus against mpmath at 40 digits, in float32 and float64.
 
 In float32 the ELU family comes from nnlite._exp32 (expm1 and exp from one
-range reduction and a polynomial) for arrays of 16384 elements or more, as
+range reduction and a polynomial) for arrays of 8192 elements or more, as
 fit runs them; smaller ones, float64 and softplus from np.expm1, np.exp and
 np.log1p. Both float32 paths are checked. Faster float32 forms through numpy's SIMD tanh and log (expm1
 through tanh, log1p through log and the rounding error of 1 + z) were tried
@@ -77,7 +77,7 @@ def test_value_and_derivative_against_mpmath(name, params, f_ulp32, d_ulp32, dty
         _check(name, params, f_ulp32, d_ulp32, dtype)
 
 
-# the float32 ELU family on arrays of 16384 elements or more (nnlite._exp32): f' within 1 ulp
+# the float32 ELU family on arrays of 8192 elements or more (nnlite._exp32): f' within 1 ulp
 # (numpy's float32 exp, used below that size, is off by up to 2.3)
 FUSED_CASES = [
     ("elu", {}, 1.0, 1.0), ("elu", {"alpha": -1.0}, 1.0, 1.0), ("elu", {"alpha": 1e10}, 1.5, 1.5),
@@ -89,7 +89,7 @@ FUSED_CASES = [
 @pytest.mark.parametrize("name, params, f_ulp32, d_ulp32", FUSED_CASES, ids=[f"{c[0]}{c[1]}" for c in FUSED_CASES])
 def test_large_float32_arrays_against_mpmath(name, params, f_ulp32, d_ulp32):
     with mp.workdps(40):
-        _check(name, params, f_ulp32, d_ulp32, np.float32, copies=70)  # 70 x 486 points > 16384
+        _check(name, params, f_ulp32, d_ulp32, np.float32, copies=70)  # 70 x 486 points >= _FUSE_MIN_SIZE
 
 
 def _check(name, params, f_ulp32, d_ulp32, dtype, copies=1):
