@@ -5,8 +5,9 @@ range reduction and a polynomial) for arrays of 8192 elements or more, as
 fit runs them; smaller ones, float64 and softplus from np.expm1, np.exp and
 np.log1p. Both float32 paths are checked. Faster float32 forms through
 numpy's SIMD tanh and log (expm1 through tanh, log1p through log and the
-rounding error of 1 + z) were tried and not kept: they cost up to 4.3 ulp and broke monotonicity between
-neighbouring floats (softplus(beta=2) near x = 0.05).
+rounding error of 1 + z) were tried and not kept: they cost up to 4.3 ulp
+and broke monotonicity between neighbouring floats (softplus(beta=2) near
+x = 0.05).
 Errors are in ulps of the float32/float64 rounding of the reference (the
 subnormal spacing below the normal range).
 """
