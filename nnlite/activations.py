@@ -540,9 +540,6 @@ class _FusedDerivative(Activation, register=False):
     and keeps nothing, and `derivative` computes f' from x.
     """
 
-    def _fuse(self, x: np.ndarray) -> bool:
-        return self.reuse_buffers
-
     def _keep_derivative(self, x: np.ndarray, y: np.ndarray, d: np.ndarray) -> None:
         # among the buffers: Sequential.fit drops them all when it ends, this one included (a
         # validation forward has no backward to take it)
@@ -568,12 +565,12 @@ class _ExponentialLinear(_FusedDerivative, register=False):
     np.seterr says.
     """
 
-    def _elu_function(self, x: np.ndarray, alpha: float, inner: float = 1.0, slope: float = 1.0) -> np.ndarray:
+    def _family_function(self, x: np.ndarray, alpha: float, inner: float = 1.0, slope: float = 1.0) -> np.ndarray:
         if x.dtype != np.float32 or x.size < _FUSE_MIN_SIZE:
             with np.errstate(under="ignore"):  # as the block path: exp(-100) is 0 or subnormal, not an error
                 return _elu(x, alpha, self._buffer("output", x), self._buffer("scratch", x), inner=inner, slope=slope)
         y = self._buffer("output", x)
-        d = self._buffer("derivative", x) if self._fuse(x) else None
+        d = self._buffer("derivative", x) if self.reuse_buffers else None
         elu_float32(x, alpha, inner, slope, y, d)
         if inner > 8:
             _celu_near_zero(x, y, alpha, inner)
@@ -581,7 +578,7 @@ class _ExponentialLinear(_FusedDerivative, register=False):
             self._keep_derivative(x, y, d)
         return y
 
-    def _elu_derivative(self, x: np.ndarray, y: np.ndarray, alpha: float, inner: float = 1.0,
+    def _family_derivative(self, x: np.ndarray, y: np.ndarray, alpha: float, inner: float = 1.0,
                         slope: float = 1.0) -> np.ndarray:
         kept = self._kept_derivative_for(x, y)
         if kept is not None:
@@ -613,13 +610,13 @@ class ELU(_ExponentialLinear):
         """f(x) = x if x > 0 else alpha * expm1(x)."""
         if x.dtype == np.float32 and _float32_cannot_hold(self.alpha):
             return _in_float64(self.function, x)
-        return self._elu_function(x, self.alpha)
+        return self._family_function(x, self.alpha)
 
     def derivative(self, x, y):
         """f'(x) = 1 if x > 0 else alpha * exp(x), from x."""
         if x.dtype == np.float32 and _float32_cannot_hold(self.alpha):
             return _in_float64(self.derivative, x, y)
-        return self._elu_derivative(x, y, self.alpha)
+        return self._family_derivative(x, y, self.alpha)
 
     def get_config(self):
         return {"alpha": self.alpha}
@@ -641,11 +638,11 @@ class SELU(_ExponentialLinear):
 
     def function(self, x):
         """f(x) = scale * x if x > 0 else scale * alpha * expm1(x)."""
-        return self._elu_function(x, self.scale * self.alpha, slope=self.scale)
+        return self._family_function(x, self.scale * self.alpha, slope=self.scale)
 
     def derivative(self, x, y):
         """f'(x) = scale if x > 0 else scale * alpha * exp(x), from x."""
-        return self._elu_derivative(x, y, self.scale * self.alpha, slope=self.scale)
+        return self._family_derivative(x, y, self.scale * self.alpha, slope=self.scale)
 
 
 class CELU(_ExponentialLinear):
@@ -668,13 +665,13 @@ class CELU(_ExponentialLinear):
         """f(x) = x if x > 0 else alpha * expm1(x / alpha)."""
         if x.dtype == np.float32 and _float32_cannot_hold(self.alpha):
             return _in_float64(self.function, x)
-        return self._elu_function(x, self.alpha, inner=self.alpha)
+        return self._family_function(x, self.alpha, inner=self.alpha)
 
     def derivative(self, x, y):
         """f'(x) = exp(min(x, 0) / alpha), which is 1 for x > 0."""
         if x.dtype == np.float32 and _float32_cannot_hold(self.alpha):
             return _in_float64(self.derivative, x, y)
-        return self._elu_derivative(x, y, self.alpha, inner=self.alpha)
+        return self._family_derivative(x, y, self.alpha, inner=self.alpha)
 
     def get_config(self):
         return {"alpha": self.alpha}
@@ -1191,7 +1188,7 @@ class Mish(_FusedDerivative):
     def function(self, x):
         """f(x) = x * w / (w + 2), w = e^x (e^x + 2)."""
         y = self._buffer("output", x)
-        d = self._buffer("derivative", x) if self._fuse(x) else None
+        d = self._buffer("derivative", x) if self.reuse_buffers else None
         _mish_and_derivative(x, y, d)
         if d is not None:
             self._keep_derivative(x, y, d)
