@@ -575,8 +575,29 @@ def _kde_binned_log_sums(h: np.ndarray, noise_variance: float, plan) -> float:
     return float(np.sum(np.log(np.maximum(at_samples, 0.5))))
 
 
-def _kde_exact_log_sums(h: np.ndarray, noise_variance: float, chunk_size: int) -> float:
-    """sum_i log sum_j exp(-||h_i - h_j||^2 / (2 s^2)), in blocks of chunk_size rows."""
+_EXP_FLOOR = -700.0  # kernel exponents are clipped here: exp(-700) is invisible next to 1, and fast
+
+
+def _squared_distances(a_t: np.ndarray, b_t: np.ndarray, out: np.ndarray, work: np.ndarray) -> np.ndarray:
+    """||a_i - b_j||^2 for a block, from exact differences unit by unit (a_t, b_t: (n_units, block)).
+
+    Not |a|^2 + |b|^2 - 2 a.b: that cancels for close pairs, the very pairs the kernel weighs most.
+    """
+    np.subtract(a_t[0][:, None], b_t[0][None, :], out=out)
+    np.multiply(out, out, out=out)
+    for a_k, b_k in zip(a_t[1:], b_t[1:]):
+        np.subtract(a_k[:, None], b_k[None, :], out=work)
+        np.multiply(work, work, out=work)
+        out += work
+    return out
+
+
+def _kde_exact_log_sums(h: np.ndarray, noise_variance: float, block: int) -> float:
+    """sum_i log sum_j exp(-||h_i - h_j||^2 / (2 s^2)), over blocks of `block` x `block` pairs.
+
+    Each pair of blocks once (the kernel is symmetric: a block's column sums are
+    the row sums of its mirror), and blocks small enough to stay in cache.
+    """
     n, units = h.shape
     sq = np.einsum("ij,ij->i", h, h)
     # |a|^2 + |b|^2 - 2 a.b (one matrix product) errs by about (units + 2) eps max|h|^2: used only
@@ -584,33 +605,40 @@ def _kde_exact_log_sums(h: np.ndarray, noise_variance: float, chunk_size: int) -
     eps = float(np.finfo(np.float64).eps)
     gemm = units > 1 and (units + 2) * eps * float(sq.max()) * 0.5 / noise_variance <= _KDE_GEMM_ERROR
     scale = -0.5 / noise_variance
-    total = 0.0
-    for i0 in range(0, n, chunk_size):
-        a = h[i0:i0 + chunk_size]
-        if gemm:
-            d = a @ h.T
-            d *= -2
-            d += sq[i0:i0 + chunk_size, None]
-            d += sq[None, :]
-            np.maximum(d, 0, out=d)  # rounding can leave -1e-16
-        else:
-            d = np.zeros((len(a), n))
-            diff = np.empty_like(d)
-            for u in range(units):
-                np.subtract.outer(a[:, u], h[:, u], out=diff)
-                diff *= diff
-                d += diff
-        d *= scale
-        # the largest term of each row is its own distance 0, so exp cannot overflow
-        total += float(np.sum(np.log(np.sum(np.exp(d), axis=1))))
-    return total
+    h_t = np.ascontiguousarray(h.T)
+    sums = np.zeros(n)
+    block = min(block, n)
+    dist = np.empty((block, block))
+    work = np.empty((block, block))
+    for i0 in range(0, n, block):
+        i1 = min(i0 + block, n)
+        for j0 in range(i0, n, block):
+            j1 = min(j0 + block, n)
+            d = dist[: i1 - i0, : j1 - j0]
+            if gemm:
+                np.matmul(h[i0:i1], h_t[:, j0:j1], out=d)
+                d *= -2
+                d += sq[i0:i1, None]
+                d += sq[None, j0:j1]
+                np.maximum(d, 0, out=d)  # rounding can leave -1e-16
+            else:
+                _squared_distances(h_t[:, i0:i1], h_t[:, j0:j1], d, work[: i1 - i0, : j1 - j0])
+            d *= scale
+            # exp is ~10x slower where it underflows (below -708); e^-700 ~ 1e-304 adds nothing
+            # to sums >= 1 (each holds its own exp(0)) that float64 could see
+            np.maximum(d, _EXP_FLOOR, out=d)
+            np.exp(d, out=d)
+            sums[i0:i1] += d.sum(axis=1)
+            if j0 != i0:
+                sums[j0:j1] += d.sum(axis=0)
+    return float(np.sum(np.log(sums)))
 
 
 def _binned_is_cheaper(n: int, fft_length: int) -> bool:
-    """The cost model of method="auto": about 15 ns a pair for the exact sums, and for the
-    binned path 3.5 ns per L log2(L) of its three FFTs plus 100 ns a sample (numpy 2.4,
+    """The cost model of method="auto": about 4.5 ns a pair for the exact sums, and for the
+    binned path 4 ns per L log2(L) of its three FFTs plus 100 ns a sample (numpy 2.4,
     2-core AMD EPYC, 2026-12-01: benchmarks/kde.py's crossover table)."""
-    return 3.5 * fft_length * math.log2(fft_length) + 100 * n < 15 * n * n
+    return 4 * fft_length * math.log2(fft_length) + 100 * n < 4.5 * n * n
 
 
 def kde_mutual_information(
@@ -631,9 +659,9 @@ def kde_mutual_information(
     (the mixture-entropy bound H(T) <= ... minus the noise entropy H(T|X)).
 
     method:
-      "exact"  every pair, O(n^2) time: the n x n distances in blocks of rows
-               (`chunk_size`, by default about 4 million distances, tens of
-               megabytes). Squared distances are exact differences, or
+      "exact"  every pair, O(n^2) time: the distances in blocks of
+               `chunk_size` x `chunk_size` pairs (default 256, half a
+               megabyte), each pair of blocks once. Squared distances are exact differences, or
                |a|^2 + |b|^2 - 2 a.b for vectors where its cancellation moves
                no exponent by more than 1e-8 nats (clusters far apart relative
                to their spread need the differences).
@@ -665,7 +693,7 @@ def kde_mutual_information(
         raise ValueError(f"method must be one of {KDE_METHODS}, got {method!r}")
     n, units = h.shape
     if chunk_size is None:
-        chunk_size = max(1, (1 << 22) // n)
+        chunk_size = 256
     elif isinstance(chunk_size, (bool, np.bool_)) or not isinstance(chunk_size, (int, np.integer)):
         raise TypeError(f"chunk_size must be a positive integer (rows per block), got {chunk_size!r}")
     elif chunk_size < 1:
@@ -706,7 +734,6 @@ def kde_mutual_information(
 # ======================================================================================
 
 _MAX_RADIX_CODE = 1 << 62  # mixed-radix codes of integer rows must stay below this in int64
-_EXP_FLOOR = -700.0  # kernel exponents are clipped here: exp(-700) is invisible next to 1, and fast
 
 
 def _check_layer(t: object, what: str) -> np.ndarray:
@@ -831,20 +858,6 @@ class KDEBounds:
     lower: float
     upper_y: float | None = None
     lower_y: float | None = None
-
-
-def _squared_distances(a_t: np.ndarray, b_t: np.ndarray, out: np.ndarray, work: np.ndarray) -> np.ndarray:
-    """||a_i - b_j||^2 for a block, from exact differences unit by unit (a_t, b_t: (n_units, block)).
-
-    Not |a|^2 + |b|^2 - 2 a.b: that cancels for close pairs, the very pairs the kernel weighs most.
-    """
-    np.subtract(a_t[0][:, None], b_t[0][None, :], out=out)
-    np.multiply(out, out, out=out)
-    for a_k, b_k in zip(a_t[1:], b_t[1:]):
-        np.subtract(a_k[:, None], b_k[None, :], out=work)
-        np.multiply(work, work, out=work)
-        out += work
-    return out
 
 
 def _kernel_sums(h: np.ndarray, onehot: np.ndarray, noise_variance: float, block: int) -> np.ndarray:

@@ -173,6 +173,19 @@ def test_kde_bound_for_clusters_far_apart_uses_exact_differences():
     assert kde_mutual_information(two, chunk_size=7) == pytest.approx(_kde_loop(two, 0.1), abs=1e-10)
 
 
+@pytest.mark.parametrize("chunk_size", [1, 7, 299, 300, 301, 1000])
+@pytest.mark.parametrize("units", [1, 3])
+def test_exact_kde_bound_is_the_same_for_every_block_size(chunk_size, units):
+    # the exact path sums each pair of blocks once (the mirror block's sums come from
+    # its columns): block edges that do not divide n, one block, and blocks larger than n
+    rng = np.random.default_rng(11)
+    t = np.tanh(3 * rng.standard_normal((300, units)))
+    t[:40] += 30.0  # a far cluster, whose kernels underflow against the rest
+    expected = _kde_loop(t, 0.1)
+    got = kde_mutual_information(t, chunk_size=chunk_size, method="exact")
+    assert got == pytest.approx(expected, rel=1e-12, abs=1e-12)
+
+
 def test_kde_bound_against_mpmath_on_a_small_sample():
     mpmath = pytest.importorskip("mpmath")
     h = np.concatenate([np.linspace(-1e8, -1e8 + 1, 12), np.linspace(1e8, 1e8 + 0.5, 9)])
