@@ -213,6 +213,25 @@ def test_minimal_model_figures_and_json_are_identical_for_one_and_two_jobs(tmp_p
     assert files[0] == files[1]  # every figure's PNG bytes and the JSON
 
 
+def test_minimal_model_pngs_are_the_bytes_savefig_writes(tmp_path):
+    # one process draws each figure while a thread encodes the one before: the files must be
+    # what matplotlib's own savefig writes for the same figure
+    import io
+
+    from nnlite import plotting
+    from nnlite.experiments.minimal_model import _figure_specs
+
+    results = run_minimal_model(n_samples=200, weights=[0.5, 2.0, 8.0], activations={"tanh": {}, "relu": {}},
+                                bin_counts=(10, 30), kde_every=1)
+    written = {path.name: path for path in write_minimal_model(results, tmp_path, dpi=40)}
+    specs = _figure_specs(results)
+    assert set(specs) | {"results.json"} == set(written)
+    for filename, (function, args, kwargs) in specs.items():
+        buffer = io.BytesIO()
+        getattr(plotting, function)(*args, **kwargs).savefig(buffer, format="png", dpi=40)
+        assert written[filename].read_bytes() == buffer.getvalue(), filename
+
+
 @needs_joblib
 def test_minimal_model_cli_runs_with_two_jobs(tmp_path, capsys):
     out = tmp_path / "results"

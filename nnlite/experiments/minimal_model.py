@@ -31,6 +31,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -290,8 +291,15 @@ def write_minimal_model(
     out.mkdir(parents=True, exist_ok=True)
     figures = _figure_specs(results)
     tasks = [(function, args, kwargs, dpi) for function, args, kwargs in figures.values()]
-    pngs = run_parallel(_draw_png, tasks, n_jobs=n_jobs, backend=backend, scheduler=scheduler,
-                        desc="minimal-model figures", unit="figures")
+    progress = {"desc": "minimal-model figures", "unit": "figures"}
+    if n_jobs == 1 and backend == "loky":
+        # PIL's PNG encoder releases the GIL: each figure is encoded on a thread while the
+        # next one is drawn (about 0.15 s of the main job's 1.2 s of figures)
+        with ThreadPoolExecutor(max_workers=1) as encoder:
+            pending = run_parallel(lambda task: encoder.submit(_encode_png, *_render(task)), tasks, **progress)
+            pngs = [future.result() for future in pending]
+    else:
+        pngs = run_parallel(_draw_png, tasks, n_jobs=n_jobs, backend=backend, scheduler=scheduler, **progress)
     written = []
     for filename, png in zip(figures, pngs):
         path = out / filename
@@ -303,14 +311,32 @@ def write_minimal_model(
     return written
 
 
-def _draw_png(task: tuple[str, tuple, dict[str, Any], int]) -> bytes:
-    """The PNG bytes of plotting.<function>(*args, **kwargs) at `dpi`."""
+def _render(task: tuple[str, tuple, dict[str, Any], int]) -> tuple[np.ndarray, int]:
+    """The RGBA pixels of plotting.<function>(*args, **kwargs) drawn at `dpi`, and the dpi."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     from .. import plotting
 
     function, args, kwargs, dpi = task
+    fig = getattr(plotting, function)(*args, **kwargs)
+    fig.set_dpi(dpi)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba()), dpi
+
+
+def _encode_png(pixels: np.ndarray, dpi: int) -> bytes:
+    """PNG bytes of RGBA pixels, as `Figure.savefig(format="png", dpi=dpi)` writes them."""
+    from matplotlib.image import imsave
+
     buffer = io.BytesIO()
-    getattr(plotting, function)(*args, **kwargs).savefig(buffer, format="png", dpi=dpi)
+    imsave(buffer, pixels, format="png", dpi=dpi)
     return buffer.getvalue()
+
+
+def _draw_png(task: tuple[str, tuple, dict[str, Any], int]) -> bytes:
+    """The PNG bytes of plotting.<function>(*args, **kwargs) at `dpi` (what a worker runs)."""
+    return _encode_png(*_render(task))
 
 
 def _figure_specs(results: MinimalModelResults) -> dict[str, tuple[str, tuple, dict[str, Any]]]:
