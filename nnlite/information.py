@@ -576,6 +576,7 @@ def _kde_binned_log_sums(h: np.ndarray, noise_variance: float, plan) -> float:
 
 
 _EXP_FLOOR = -700.0  # kernel exponents are clipped here: exp(-700) is invisible next to 1, and fast
+_KDE_MIN_BLOCK = 64  # smaller blocks of pairs would cost more in per-call overhead than in exp
 
 
 def _squared_distances(a_t: np.ndarray, b_t: np.ndarray, out: np.ndarray, work: np.ndarray) -> np.ndarray:
@@ -604,7 +605,10 @@ def _kde_exact_log_sums(h: np.ndarray, noise_variance: float, block: int) -> flo
     # where that moves no exponent by more than _KDE_GEMM_ERROR; else exact differences, unit by unit
     eps = float(np.finfo(np.float64).eps)
     gemm = units > 1 and (units + 2) * eps * float(sq.max()) * 0.5 / noise_variance <= _KDE_GEMM_ERROR
-    scale = -0.5 / noise_variance
+    scale = -0.5 / noise_variance  # -inf for a subnormal s^2: then the loop divides instead
+    # distances beyond cap have exponents below _EXP_FLOOR: capped before the scaling, d * scale
+    # cannot overflow (s^2 = 1e-300), and the floor costs no more than clipping the exponents did
+    cap = -2 * _EXP_FLOOR * noise_variance
     h_t = np.ascontiguousarray(h.T)
     sums = np.zeros(n)
     block = min(block, n)
@@ -623,10 +627,13 @@ def _kde_exact_log_sums(h: np.ndarray, noise_variance: float, block: int) -> flo
                 np.maximum(d, 0, out=d)  # rounding can leave -1e-16
             else:
                 _squared_distances(h_t[:, i0:i1], h_t[:, j0:j1], d, work[: i1 - i0, : j1 - j0])
-            d *= scale
             # exp is ~10x slower where it underflows (below -708); e^-700 ~ 1e-304 adds nothing
             # to sums >= 1 (each holds its own exp(0)) that float64 could see
-            np.maximum(d, _EXP_FLOOR, out=d)
+            np.minimum(d, cap, out=d)
+            if scale > -np.inf:
+                d *= scale
+            else:  # -1 / (2 s^2) overflows; the quotient of a capped distance does not
+                np.divide(d, -2 * noise_variance, out=d)
             np.exp(d, out=d)
             sums[i0:i1] += d.sum(axis=1)
             if j0 != i0:
@@ -659,9 +666,10 @@ def kde_mutual_information(
     (the mixture-entropy bound H(T) <= ... minus the noise entropy H(T|X)).
 
     method:
-      "exact"  every pair, O(n^2) time: the distances in blocks of
-               `chunk_size` x `chunk_size` pairs (default 256, half a
-               megabyte), each pair of blocks once. Squared distances are exact differences, or
+      "exact"  every pair, O(n^2) time: the distances in square blocks
+               with edge `chunk_size` (default 256, half a megabyte; at
+               least 64, below which the per-block cost dominates), each
+               pair of blocks once. Squared distances are exact differences, or
                |a|^2 + |b|^2 - 2 a.b for vectors where its cancellation moves
                no exponent by more than 1e-8 nats (clusters far apart relative
                to their spread need the differences).
@@ -695,21 +703,24 @@ def kde_mutual_information(
     if chunk_size is None:
         chunk_size = 256
     elif isinstance(chunk_size, (bool, np.bool_)) or not isinstance(chunk_size, (int, np.integer)):
-        raise TypeError(f"chunk_size must be a positive integer (rows per block), got {chunk_size!r}")
+        raise TypeError(f"chunk_size must be a positive integer (the edge of a block of pairs), got {chunk_size!r}")
     elif chunk_size < 1:
-        raise ValueError(f"chunk_size must be a positive integer (rows per block), got {chunk_size}")
+        raise ValueError(f"chunk_size must be a positive integer (the edge of a block of pairs), got {chunk_size}")
     if method == "binned" and units != 1:
         raise ValueError(f"method='binned' needs 1-D samples (one unit); t has {units} units: use method='exact'")
-    # Centred and in float64: far from 0 (and in float32) the distances would lose their digits
-    h = h.astype(np.float64) - h.mean(axis=0)
+    # Centred and in float64: far from 0 (and in float32) the distances would lose their digits.
+    # On the middle of the range, not the mean: a mean of equal samples near 1e300 rounds away from them
+    h = h.astype(np.float64)
+    h -= h.min(axis=0) * 0.5 + h.max(axis=0) * 0.5
     if np.abs(h).max() > 1e150:
         raise ValueError(
-            "t spreads beyond 1e150 around its mean, where squared distances overflow; every pair of "
+            "t spreads beyond 1e150 around the middle of its range, where squared distances overflow; every pair of "
             "distinct samples is then independent under the noise, and the bound is log(n_samples)"
         )
     plan = None
     if units == 1 and method != "exact":
-        plan = _kde_binned_plan(h[:, 0], noise_variance, tolerance * math.log(base))
+        # abs: a base below 1 has a negative log, and the tolerance is a distance either way
+        plan = _kde_binned_plan(h[:, 0], noise_variance, tolerance * abs(math.log(base)))
         if plan is None and method == "binned":
             raise ValueError(
                 f"method='binned': no grid of at most {_KDE_MAX_GRID} points meets tolerance={tolerance} for "
@@ -720,7 +731,7 @@ def kde_mutual_information(
     if plan is not None:
         total = _kde_binned_log_sums(h[:, 0], noise_variance, plan)
     else:
-        total = _kde_exact_log_sums(h, noise_variance, int(chunk_size))
+        total = _kde_exact_log_sums(h, noise_variance, max(int(chunk_size), _KDE_MIN_BLOCK))
     return (math.log(n) - total / n) / math.log(base)
 
 
@@ -734,6 +745,7 @@ def kde_mutual_information(
 # ======================================================================================
 
 _MAX_RADIX_CODE = 1 << 62  # mixed-radix codes of integer rows must stay below this in int64
+_MAX_RADIX = 1 << 53  # per unit: each q - min(q) below it is an exact float64 integer
 
 
 def _check_layer(t: object, what: str) -> np.ndarray:
@@ -776,8 +788,17 @@ def _bin_vectors(x: np.ndarray, bin_size: float | None, n_bins: int | None, rang
         raise ValueError(f"range must be a pair (lo, hi), got {range!r}") from None
     if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
         raise ValueError(f"range must be finite (lo, hi) with lo < hi, got {range!r}")
+    # a range wider than the float max (hi - lo = inf) is measured in halves: exact, and finite
+    half = 1.0 if math.isfinite(hi - lo) else 0.5
+    width = hi * half - lo * half
     with np.errstate(over="ignore"):
-        q = np.floor((x - lo) * (n_bins / (hi - lo)))
+        q = x * half - lo * half
+        if math.isfinite(n_bins / width):
+            q *= n_bins / width
+        else:  # a width below n_bins * 5.6e-309: the scale overflows (and 0 * inf is NaN), the quotient not
+            q /= width
+            q *= n_bins
+        q = np.floor(q)
     # values outside the range go to the end bins (Shwartz-Ziv & Tishby's np.digitize code
     # puts every ReLU value above 1 in the top bin)
     return np.clip(q, 0, n_bins - 1)
@@ -785,9 +806,12 @@ def _bin_vectors(x: np.ndarray, bin_size: float | None, n_bins: int | None, rang
 
 def _row_codes(q: np.ndarray) -> np.ndarray:
     """Codes 0..m-1 with equal codes exactly for equal rows of the integer-valued float array q."""
+    # in float64, and each unit's span below 2^53: q - min(q) is then exact (in float32, or
+    # past 2^53, distinct bins far apart would round together)
+    q = q.astype(np.float64, copy=False)
     low = q.min(axis=0)
     radix = q.max(axis=0) - low + 1
-    if math.prod(float(r) for r in radix) < _MAX_RADIX_CODE:
+    if radix.max() <= _MAX_RADIX and math.prod(float(r) for r in radix) < _MAX_RADIX_CODE:
         # mixed-radix number of each row: one int64 per row, then a 1-D unique
         multipliers = np.cumprod(np.concatenate([[1], radix[:-1]])).astype(np.int64)
         codes = (q - low).astype(np.int64) @ multipliers
@@ -869,19 +893,24 @@ def _kernel_sums(h: np.ndarray, onehot: np.ndarray, noise_variance: float, block
     n = len(h)
     h_t = np.ascontiguousarray(h.T)
     sums = np.zeros((2, n, onehot.shape[1]))
+    block = min(block, n)  # a block larger than the sample would only allocate more
     dist = np.empty((block, block))
     work = np.empty((block, block))
     scale = -1.0 / (8.0 * noise_variance)  # the wider (4 s^2) kernel; the narrow one is its 4th power
+    cap = -8.0 * _EXP_FLOOR * noise_variance  # as in _kde_exact_log_sums: scale capped distances only
     for i0 in np.arange(0, n, block):
         i1 = min(i0 + block, n)
         for j0 in np.arange(i0, n, block):
             j1 = min(j0 + block, n)
             d = _squared_distances(h_t[:, i0:i1], h_t[:, j0:j1], dist[: i1 - i0, : j1 - j0],
                                    work[: i1 - i0, : j1 - j0])
-            d *= scale
             # exp is ~10x slower where it underflows (below -708); e^-700 ~ 1e-304 adds nothing
             # to sums >= 1 (each holds its own exp(0)) that float64 could see
-            np.maximum(d, _EXP_FLOOR, out=d)
+            np.minimum(d, cap, out=d)
+            if scale > -np.inf:
+                d *= scale
+            else:  # a subnormal s^2: -1 / (8 s^2) overflows; the quotient of a capped distance does not
+                np.divide(d, -8.0 * noise_variance, out=d)
             np.exp(d, out=d)  # the wide kernel
             for b in (1, 0):
                 sums[b, i0:i1] += d @ onehot[j0:j1]
