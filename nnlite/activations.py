@@ -184,7 +184,10 @@ class Activation:
         if not self.reuse_buffers:
             return np.empty_like(like)
         buf = self._buffers.get(key)
-        if buf is None or buf.shape != like.shape or buf.dtype != like.dtype:
+        # a kept array that is (part of) `like` itself, as in act.forward(act.output), would be
+        # overwritten while it is read
+        if (buf is None or buf.shape != like.shape or buf.dtype != like.dtype
+                or np.may_share_memory(buf, like)):
             buf = self._buffers[key] = np.empty_like(like)
         return buf
 
@@ -319,10 +322,11 @@ def _in_float64(fn, x: np.ndarray, *more: np.ndarray) -> np.ndarray:
 
     For parameters float32 cannot hold (alpha = 1e300, beta = 1e-300). Where
     the rounding overflows, the true value is beyond float32's range and inf is
-    its correct rounding, so that overflow is silent.
+    its correct rounding, so that overflow is silent; so is an underflow to a
+    subnormal or 0 (alpha = 1e-300), as on the float32 paths.
     """
     result = fn(x.astype(np.float64), *(np.asarray(m, dtype=np.float64) for m in more))
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore", under="ignore"):
         return result.astype(np.float32)
 
 
@@ -573,7 +577,8 @@ class _ExponentialLinear(_FusedDerivative, register=False):
         d = self._buffer("derivative", x) if self.reuse_buffers else None
         elu_float32(x, alpha, inner, slope, y, d)
         if inner > 8:
-            _celu_near_zero(x, y, alpha, inner)
+            with np.errstate(under="ignore"):  # x / inner of a tiny x, as on the np.expm1 path
+                _celu_near_zero(x, y, alpha, inner)
         if d is not None:
             self._keep_derivative(x, y, d)
         return y
@@ -793,6 +798,25 @@ def _sigmoid_of_scaled(x: np.ndarray, beta: float, out: np.ndarray) -> np.ndarra
     return np.reciprocal(t, out=t)
 
 
+# exp(-u) of a float32 u = beta * x brings back the rounding of u (and of beta to float32) multiplied
+# by |u|: 33 ulps at u = -66. Past u = -6, where the result is about exp(u), `_tail_in_float64`
+# recomputes those elements in float64 (the tail of normal data: cheap)
+_TAIL32 = 6.0
+
+
+def _tail_in_float64(fn, x: np.ndarray, y: np.ndarray, beta: float) -> np.ndarray:
+    """y = fn(x) rounded once from float64 where beta * x < -6, for a float32 x and a beta that
+    makes beta * x round (not a power of two); y as it is otherwise."""
+    if x.dtype != np.float32 or math.frexp(beta)[0] in (0.0, 0.5, -0.5):
+        return y
+    # flat indices, take and put: boolean-mask indexing is 3-4x slower (and so is a float64 pass
+    # over the whole array); both are in C order whatever x's and y's layouts
+    tail = np.flatnonzero(x < -_TAIL32 / beta if beta > 0 else x > -_TAIL32 / beta)
+    if tail.size:
+        np.put(y, tail, fn(x.take(tail).astype(np.float64)))
+    return y
+
+
 class Softplus(Activation):
     """Softplus (Dugas et al., 2001, "Incorporating Second-Order Functional Knowledge
     for Better Option Pricing"), a smooth ReLU.
@@ -814,7 +838,8 @@ class Softplus(Activation):
         """f(x) = max(x, 0) + log1p(exp(-beta |x|)) / beta."""
         if x.dtype == np.float32 and _float32_cannot_hold(self.beta):
             return _in_float64(self.function, x)
-        return _softplus(x, self._buffer("output", x), self._buffer("scratch", x), self.beta)
+        y = _softplus(x, self._buffer("output", x), self._buffer("scratch", x), self.beta)
+        return _tail_in_float64(lambda v: _softplus(v, np.empty_like(v), np.empty_like(v), self.beta), x, y, self.beta)
 
     def derivative(self, x, y):
         """f'(x) = sigmoid(beta * x)."""
@@ -1008,9 +1033,12 @@ class Swish(Activation):
         with np.errstate(over="ignore"):  # exp(-beta x) = inf gives x / inf = 0, the correct limit
             np.exp(t, out=t)
         t += 1
-        if self.reuse_buffers:  # in fit, for derivative(x, y) on this same x: sigmoid(beta x) = 1 / t
-            self._buffers["denominator of"] = (x, beta, t)
-        return np.divide(x, t, out=self._buffer("output", x))
+        y = np.divide(x, t, out=self._buffer("output", x))
+        if self.reuse_buffers:  # in fit, for derivative(x, y) of this forward: sigmoid(beta x) = 1 / t
+            # matched by y too, as the kept f' of `_FusedDerivative`: a forward outside fit mode returns
+            # a new y, where the inputs alone may be the same array refilled by the caller
+            self._buffers["denominator of"] = (x, y, beta, t)
+        return _tail_in_float64(lambda v: v * _sigmoid_of_scaled(v, beta, out=np.empty_like(v)), x, y, beta)
 
     def derivative(self, x, y):
         """f'(x) = s + beta * f(x) * (1 - s), s = sigmoid(beta x)."""
@@ -1019,8 +1047,8 @@ class Swish(Activation):
             return _in_float64(self.derivative, x, y)
         d = self._buffer("derivative", x)
         kept = self._buffers.get("denominator of")
-        if kept is not None and kept[0] is x and kept[1] == beta:
-            s = np.reciprocal(kept[2], out=d)
+        if kept is not None and kept[0] is x and kept[1] is y and kept[2] == beta:
+            s = np.reciprocal(kept[3], out=d)
         else:
             s = _sigmoid_of_scaled(x, beta, out=d)
         t = np.subtract(1, s, out=self._buffer("scratch", x))
