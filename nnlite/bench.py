@@ -100,7 +100,11 @@ def bench(
     rng = np.random.default_rng(seed)
     x = rng.standard_normal(size).astype(dtype)
     if act.name == "maxout":
-        x = x[: size - size % getattr(act, "pieces", 1)]
+        pieces = getattr(act, "pieces", 1)
+        if size < pieces:  # whole groups only: fewer elements would time an empty array
+            raise ValueError(f"bench size must be at least {pieces} for maxout, which takes groups of {pieces}; "
+                             f"got {size}")
+        x = x[: size - size % pieces]
     out = np.empty_like(x)
     # three timings of repeats + 1 calls each: large sizes take a while, so a terminal shows them
     bar = Progress(3 * (int(repeats) + 1), f"bench {act.name}", unit="timed calls")

@@ -7,12 +7,14 @@ Each subcommand is a function `_cmd_NAME(args) -> int` registered in
 from __future__ import annotations
 
 import argparse
+import contextlib
+import difflib
 import importlib
 import math
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -103,17 +105,30 @@ _COMPARE_FIGURES = {
 }
 
 
+@contextlib.contextmanager
+def _out_folder(out: Path) -> Iterator[None]:
+    """Create the folder `out` first, so that an unwritable one fails in a second rather than after minutes
+    of work; if the command then fails before writing into it, remove it again (a typo leaves nothing)."""
+    created = not out.exists()
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        yield
+    except BaseException:
+        if created and not any(out.iterdir()):
+            out.rmdir()
+        raise
+
+
 def _cmd_compare(args: argparse.Namespace) -> int:
     from . import plotting
     from .experiments import compare_activations
 
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)  # before training: an unwritable folder fails in a second, not minutes
-    results = compare_activations(
-        args.dataset, _names(args.activations), hidden=args.hidden,
-        epochs=args.epochs, seeds=range(args.seeds), batch_size=args.batch_size, learning_rate=args.lr, verbose=True,
-        **_parallel_kwargs(args),
-    )
+    with _out_folder(out):
+        results = compare_activations(
+            args.dataset, _names(args.activations), hidden=args.hidden, epochs=args.epochs, seeds=range(args.seeds),
+            batch_size=args.batch_size, learning_rate=args.lr, verbose=True, **_parallel_kwargs(args),
+        )
     caption = (f"{results.dataset}: hidden layers {'-'.join(map(str, results.hidden))}, {results.epochs} epochs, "
                f"seeds {', '.join(map(str, results.seeds))}, batch {results.batch_size}, "
                f"Adam lr {results.learning_rate:g}\n\n")
@@ -152,9 +167,10 @@ def _cmd_minimal_model(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     start = time.perf_counter()
-    results = run_minimal_model(n_samples=args.samples, seed=args.seed, bins=args.bins, **_parallel_kwargs(args))
-    computed = time.perf_counter()
-    written = write_minimal_model(results, out, dpi=args.dpi, **_parallel_kwargs(args))
+    with _out_folder(out):
+        results = run_minimal_model(n_samples=args.samples, seed=args.seed, bins=args.bins, **_parallel_kwargs(args))
+        computed = time.perf_counter()
+        written = write_minimal_model(results, out, dpi=args.dpi, **_parallel_kwargs(args))
     finished = time.perf_counter()
     h = results.input_entropy
     print(f"H(X), 50 bins: {h['x_50_bins']:.2f} bits; a second draw: {h['second_draw_50_bins']:.2f} bits, "
@@ -184,9 +200,15 @@ def _add_parallel_options(p: argparse.ArgumentParser) -> None:
                         "needs it)")
 
 
-def _parallel_kwargs(args: argparse.Namespace) -> dict:
+def _check_parallel_options(args: argparse.Namespace) -> None:
     if args.scheduler is not None and args.backend != "dask":
         raise ValueError("--scheduler is the address of a Dask cluster: use it with --backend dask")
+    if args.scheduler is None and args.backend == "dask":
+        raise ValueError("--backend dask needs --scheduler ADDRESS, the Dask scheduler to run on "
+                         "(e.g. tcp://10.0.0.5:8786)")
+
+
+def _parallel_kwargs(args: argparse.Namespace) -> dict:
     return {"n_jobs": args.jobs, "backend": args.backend, "scheduler": args.scheduler}
 
 
@@ -220,13 +242,13 @@ def _cmd_info_plane(args: argparse.Namespace) -> int:
     from .experiments import information_plane
 
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)  # before training: an unwritable folder fails at once
-    results = information_plane(
-        args.data or "tishby_bits", _names(args.activations), hidden=args.hidden, epochs=args.epochs,
-        batch_size=args.batch_size, learning_rate=args.lr, seed=args.seeds, estimators=args.estimator,
-        bin_size=args.bin_size, fixed_bins=args.fixed_bins, noise_variance=args.noise_variance,
-        max_logged=args.max_logged, **_parallel_kwargs(args),
-    )
+    with _out_folder(out):
+        results = information_plane(
+            args.data or "tishby_bits", _names(args.activations), hidden=args.hidden, epochs=args.epochs,
+            batch_size=args.batch_size, learning_rate=args.lr, seed=args.seeds, estimators=args.estimator,
+            bin_size=args.bin_size, fixed_bins=args.fixed_bins, noise_variance=args.noise_variance,
+            max_logged=args.max_logged, **_parallel_kwargs(args),
+        )
     caption = (f"{results.dataset}: {'-'.join(map(str, [12, *results.hidden, 2]))} network, {results.epochs} epochs, "
                f"seeds {', '.join(map(str, results.seeds))}, batch {results.batch_size}, Adam lr "
                f"{results.learning_rate:g}, {len(results.runs[0].epochs)} logged epochs; bits, means over seeds; "
@@ -265,7 +287,7 @@ def _add_info_plane_parser(sub: argparse._SubParsersAction) -> None:
                    help="the original var_u.mat (F and y) (default: the generated tishby_bits)")
     _add_parallel_options(p)
     p.add_argument("--out", default="info_plane", help="folder to write into (default ./info_plane)")
-    p.add_argument("--dpi", type=int, default=90, help="image resolution in dots per inch (default 90)")
+    p.add_argument("--dpi", type=int, default=90, help="image resolution in dots per inch, 10 to 1200 (default 90)")
     p.set_defaults(func=_cmd_info_plane)
 
 
@@ -281,7 +303,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="gallery.png", help="image file to write (default gallery.png)")
     p.add_argument("--activations", nargs="+", default=[],
                    help="names, space- or comma-separated (default: every registered one)")
-    p.add_argument("--dpi", type=int, default=100, help="image resolution in dots per inch (default 100)")
+    p.add_argument("--dpi", type=int, default=100, help="image resolution in dots per inch, 10 to 1200 (default 100)")
     p.set_defaults(func=_cmd_gallery)
 
     p = sub.add_parser("gradcheck", help="gradient-check every registered activation and layer; print a table")
@@ -308,7 +330,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=32, help="samples per gradient step (default 32)")
     p.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (default 0.001)")
     p.add_argument("--out", default="compare", help="folder to write into (default ./compare)")
-    p.add_argument("--dpi", type=int, default=70, help="image resolution in dots per inch (default 70)")
+    p.add_argument("--dpi", type=int, default=70, help="image resolution in dots per inch, 10 to 1200 (default 70)")
     _add_parallel_options(p)
     p.set_defaults(func=_cmd_compare)
 
@@ -327,7 +349,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--samples", type=int, default=1000, help="draws of N(0,1) (default 1000, the notebooks')")
     p.add_argument("--seed", type=int, default=0, help="np.random.RandomState seed (default 0, the notebooks')")
     p.add_argument("--bins", type=int, default=50, help="bins per weight (default 50)")
-    p.add_argument("--dpi", type=int, default=100, help="image resolution in dots per inch (default 100)")
+    p.add_argument("--dpi", type=int, default=100, help="image resolution in dots per inch, 10 to 1200 (default 100)")
     _add_parallel_options(p)
     p.set_defaults(func=_cmd_minimal_model)
 
@@ -336,8 +358,10 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 # option (attribute name) -> least value; checked for every subcommand that has the option
-_LEAST = {"dpi": 1, "size": 1, "repeats": 1, "samples": 2, "seeds": 1, "batch_size": 1, "epochs": 1, "bins": 2,
-          "fixed_bins": 1, "max_logged": 2}
+_LEAST = {"dpi": 10, "size": 1, "repeats": 1, "samples": 2, "seeds": 1, "batch_size": 1, "epochs": 1, "bins": 2,
+          "fixed_bins": 1, "max_logged": 2, "seed": 0}
+# and the greatest: below 10 dpi matplotlib cannot size the fonts, far above 1200 the pixels outgrow memory
+_MOST = {"dpi": 1200}
 _FOLDER_OUT = {"compare", "minimal-model", "info-plane"}  # the others write one file
 
 
@@ -359,9 +383,13 @@ def _check_out(command: str, out: str) -> None:
 def _validate(args: argparse.Namespace) -> None:
     """Refuse numbers and paths that cannot work, before any training or writing."""
     for name, least in _LEAST.items():
-        value = getattr(args, name, None)
+        value, most = getattr(args, name, None), _MOST.get(name)
+        if isinstance(value, int) and most is not None and not least <= value <= most:
+            raise ValueError(f"--{name.replace('_', '-')} must be an integer between {least} and {most}, got {value}")
         if isinstance(value, int) and value < least:
             raise ValueError(f"--{name.replace('_', '-')} must be an integer >= {least}, got {value}")
+    if hasattr(args, "jobs"):
+        _check_parallel_options(args)
     if isinstance(getattr(args, "seeds", None), list):  # info-plane: the seeds themselves
         if min(args.seeds) < 0 or len(set(args.seeds)) != len(args.seeds):
             raise ValueError(f"--seeds must be distinct integers >= 0, got {' '.join(map(str, args.seeds))}")
@@ -399,21 +427,36 @@ def _silence_stdout() -> None:
         os.close(devnull)
 
 
+def _unrecognized(parser: argparse.ArgumentParser, command: str | None, extras: list[str]) -> None:
+    """Exit with the error for arguments no option takes, from the subcommand's own parser (its usage, its
+    name) and naming the option meant when one is close: argparse would show the top-level usage only."""
+    if command is not None:
+        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        parser = sub.choices[command]
+    options = [option for action in parser._actions for option in action.option_strings]
+    meant = [match for extra in extras if extra.startswith("--")
+             for match in difflib.get_close_matches(extra.split("=")[0], options, n=1)]
+    hint = f" (did you mean {', '.join(meant)}?)" if meant else ""
+    parser.error(f"unrecognized arguments: {' '.join(extras)}{hint}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `nnlite` command."""
     parser = _build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        print(_subcommand_list(parser))
-        return 0
+    args, extras = parser.parse_known_args(argv)
+    if extras:
+        _unrecognized(parser, args.command, extras)
     try:
+        if args.command is None:
+            print(_subcommand_list(parser))
+            return 0
         _validate(args)
         return args.func(args)
     except BrokenPipeError:
         # the reader of our stdout went away (`nnlite gradcheck | head`): not an error of ours
         _silence_stdout()
         return 1
-    except (ValueError, TypeError, ImportError, OSError, FloatingPointError) as exc:
+    except (ValueError, TypeError, ImportError, OSError, FloatingPointError, MemoryError) as exc:
         parser.exit(2, f"nnlite {args.command}: error: {exc}\n")
 
 

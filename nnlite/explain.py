@@ -390,7 +390,13 @@ def explain(
                 "explain: the model's output is not finite on these inputs (the forward pass overflowed); "
                 "finite differences cannot be taken there: use smaller inputs or weights"
             )
-        value = loss_fn.forward(out, y)  # checks the targets and the predictions against the loss
+        with np.errstate(over="ignore", invalid="ignore"):
+            value = loss_fn.forward(out, y)  # checks the targets and the predictions against the loss
+        if not np.isfinite(value):
+            raise ValueError(
+                f"explain: the loss is not finite on these inputs (L = {value}: it overflowed although the "
+                "output did not); finite differences cannot be taken there: use smaller inputs or weights"
+            )
         douts: list[np.ndarray] = [None] * len(layers)  # type: ignore[list-item]
         d = loss_fn.backward()
         for k in reversed(range(len(layers))):

@@ -357,11 +357,15 @@ def _load_dataset(dataset: Dataset) -> tuple[str, np.ndarray, np.ndarray]:
 
 def _check_options(activations: list[str], estimators: tuple[str, ...], epochs: int, batch_size: int,
                    learning_rate: float, bin_size: float, noise_variance: float, hidden: tuple[int, ...]) -> None:
-    for name in activations:
-        _activations.get(name)  # an unknown name fails here, before any training
+    # an unknown name fails here, before any training; an alias (silu for swish) is the same activation
+    canonical = [_activations.get(name).name for name in activations]
+    if len(set(canonical)) != len(canonical):
+        raise ValueError(f"activations must be distinct, got {list(activations)}")
     unknown = [e for e in estimators if e not in ESTIMATORS]
     if unknown or not estimators:
         raise ValueError(f"estimators must be a non-empty selection of {ESTIMATORS}; got {list(estimators)}")
+    if len(set(estimators)) != len(estimators):  # a repeated one would log each layer twice per epoch
+        raise ValueError(f"estimators must be distinct, got {list(estimators)}")
     for what, value in (("epochs", epochs), ("batch_size", batch_size)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise ValueError(f"{what} must be a positive integer, got {value!r}")

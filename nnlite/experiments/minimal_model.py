@@ -311,26 +311,35 @@ def write_minimal_model(
     return written
 
 
-def _render(task: tuple[str, tuple, dict[str, Any], int]) -> tuple[np.ndarray, int]:
-    """The RGBA pixels of plotting.<function>(*args, **kwargs) drawn at `dpi`, and the dpi."""
+def _render(task: tuple[str, tuple, dict[str, Any], int]) -> tuple[np.ndarray, dict[str, Any]]:
+    """The RGBA pixels that plotting.<function>(*args, **kwargs).savefig(format="png", dpi=dpi) encodes,
+    and the keywords it encodes them with: savefig itself draws (so the user's savefig.* settings
+    apply), on a canvas that keeps the pixels instead of encoding them."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     from .. import plotting
 
+    class PixelCanvas(FigureCanvasAgg):
+        def print_png(self, filename_or_obj, *, metadata=None, pil_kwargs=None, **ignored):
+            # what FigureCanvasAgg.print_png does, less the encoding (savefig has already applied
+            # facecolor, dpi and the like, which it passes to print methods outside matplotlib too)
+            FigureCanvasAgg.draw(self)
+            self.png = np.asarray(self.buffer_rgba()), {
+                "origin": "upper", "dpi": self.figure.dpi, "metadata": metadata, "pil_kwargs": pil_kwargs}
+
     function, args, kwargs, dpi = task
     fig = getattr(plotting, function)(*args, **kwargs)
-    fig.set_dpi(dpi)
-    canvas = FigureCanvasAgg(fig)
-    canvas.draw()
-    return np.asarray(canvas.buffer_rgba()), dpi
+    canvas = PixelCanvas(fig)
+    fig.savefig(io.BytesIO(), format="png", dpi=dpi)
+    return canvas.png
 
 
-def _encode_png(pixels: np.ndarray, dpi: int) -> bytes:
-    """PNG bytes of RGBA pixels, as `Figure.savefig(format="png", dpi=dpi)` writes them."""
+def _encode_png(pixels: np.ndarray, options: dict[str, Any]) -> bytes:
+    """PNG bytes of RGBA pixels, as `Figure.savefig(format="png")` writes them (`options` from `_render`)."""
     from matplotlib.image import imsave
 
     buffer = io.BytesIO()
-    imsave(buffer, pixels, format="png", dpi=dpi)
+    imsave(buffer, pixels, format="png", **options)
     return buffer.getvalue()
 
 
