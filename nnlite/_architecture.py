@@ -12,6 +12,7 @@ still load: a bare name means nnlite's own class of that name.
 from __future__ import annotations
 
 import importlib
+import inspect
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,6 +59,7 @@ def encode(layers: list[Any], loss: _losses.Loss | None) -> dict[str, Any]:
         try:
             config = layer.get_config()
             check_json(cls, config)
+            _check_callable(cls, config)
         except ConfigError as exc:
             raise ConfigError(f"Sequential.save: layer {i}: {exc}") from None
         kind = "activation" if isinstance(layer, _activations.Activation) else "layer"
@@ -68,6 +70,22 @@ def encode(layers: list[Any], loss: _losses.Loss | None) -> dict[str, Any]:
         check_json(type(loss), config)
         record = {"name": loss.name, "config": config}
     return {"format": FORMAT, "version": VERSION, "layers": entries, "loss": record}
+
+
+def _check_callable(cls: type, config: dict[str, Any]) -> None:
+    """Raise ConfigError unless cls(**config), the call load makes, fits the constructor's signature
+    (a positional-only parameter or a key the constructor does not take would make the file unloadable)."""
+    try:
+        signature = inspect.signature(cls)
+    except (TypeError, ValueError):
+        return  # no signature to check against: load will tell
+    try:
+        signature.bind(**config)
+    except TypeError as exc:
+        raise ConfigError(
+            f"cannot save {cls.__qualname__}: load rebuilds it as {cls.__qualname__}(**{config}), "
+            f"which its constructor refuses ({exc}); make get_config() return the constructor's keywords"
+        ) from None
 
 
 def check(path: str, arch: Any) -> dict[str, Any]:

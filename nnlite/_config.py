@@ -94,6 +94,13 @@ def captured_config(obj: Any) -> dict[str, Any]:
                 f"{'*' if param.kind is param.VAR_POSITIONAL else '**'}{name}, whose values are not "
                 f"stored anywhere; name each argument, or define get_config()"
             )
+        if param.kind is param.POSITIONAL_ONLY:
+            # load rebuilds with cls(**config), which Python refuses for a positional-only parameter
+            raise ConfigError(
+                f"cannot capture the constructor arguments of {cls.__qualname__}: argument {name!r} is "
+                f"positional-only (before '/' in __init__), and load passes arguments by keyword; "
+                f"make it an ordinary parameter"
+            )
         if not hasattr(obj, name):
             raise ConfigError(
                 f"cannot capture the constructor arguments of {cls.__qualname__}: argument {name!r} is "

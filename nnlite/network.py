@@ -277,10 +277,23 @@ class Sequential:
         X = self._inputs(X, "Sequential.predict X", allow_empty=True)
         if batch_size is not None:
             _check_count("predict", "batch_size", batch_size, 1)
-        with self._mode(training=False):
+        with self._mode(training=False), self._own_buffers():
             if batch_size is None or batch_size >= len(X):
                 return self.forward(X)
             return np.concatenate([self.forward(X[i:i + batch_size]) for i in range(0, len(X), batch_size)])
+
+    @contextlib.contextmanager
+    def _own_buffers(self) -> Iterator[None]:
+        """Fresh arrays for the caller: predict inside fit (a callback) must not hand back a buffer
+        that the next training batch of the same shape writes into."""
+        reusing = [layer for layer in self.layers if getattr(layer, "reuse_buffers", False)]
+        for layer in reusing:
+            layer.reuse_buffers = False
+        try:
+            yield
+        finally:
+            for layer in reusing:
+                layer.reuse_buffers = True
 
     def _loss(self, loss: str | _losses.Loss | None) -> _losses.Loss:
         if loss is not None:
@@ -302,7 +315,8 @@ class Sequential:
         with self._mode(training=False):
             out = self.forward(X)
         targets = loss.prepare_targets(_finite_targets(y, "Sequential.evaluate y"), out.shape, out.dtype)
-        value = loss._forward(out, targets) + self.regularization_loss()
+        with np.errstate(over="ignore", invalid="ignore"):  # as Loss.forward: a loss past the float range is inf
+            value = loss._forward(out, targets) + self.regularization_loss()
         acc = loss._correct(out, targets) / loss._total(out) if loss.classification else None
         return {"loss": value, "accuracy": acc}
 
