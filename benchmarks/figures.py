@@ -113,9 +113,9 @@ def main(argv: list[str] | None = None) -> dict:
     }
     mm, imp = result["minimal_model_s"], result["import_nnlite_s"]
     print(f"nnlite minimal-model, {args.repeats} fresh runs: min {mm['min']:.2f} s, median {mm['median']:.2f} s, "
-          f"max {mm['max']:.2f} s (before: {min(BEFORE['minimal_model_s']):.2f}-"
-          f"{max(BEFORE['minimal_model_s']):.2f} s; median ratio now/before "
-          f"{mm['median'] / statistics.median(BEFORE['minimal_model_s']):.2f})")
+          f"max {mm['max']:.2f} s (recorded at {BEFORE['commit']} in an earlier session: "
+          f"{min(BEFORE['minimal_model_s']):.2f}-{max(BEFORE['minimal_model_s']):.2f} s, on that day's "
+          f"machine: not a baseline of this run)")
     print(f"python -c 'import nnlite': median {imp['median']:.2f} s "
           f"(python alone {result['python_startup_s']['median']:.2f} s); "
           f"matplotlib imported: {result['import_loads_matplotlib']}")
