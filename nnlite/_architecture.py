@@ -67,7 +67,11 @@ def encode(layers: list[Any], loss: _losses.Loss | None) -> dict[str, Any]:
     record = None
     if loss is not None:
         config = loss.get_config()
-        check_json(type(loss), config)
+        try:
+            check_json(type(loss), config)
+            _check_callable(type(loss), config)
+        except ConfigError as exc:
+            raise ConfigError(f"Sequential.save: the loss: {exc}") from None
         record = {"name": loss.name, "config": config}
     return {"format": FORMAT, "version": VERSION, "layers": entries, "loss": record}
 

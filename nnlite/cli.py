@@ -109,13 +109,15 @@ _COMPARE_FIGURES = {
 def _out_folder(out: Path) -> Iterator[None]:
     """Create the folder `out` first, so that an unwritable one fails in a second rather than after minutes
     of work; if the command then fails before writing into it, remove it again (a typo leaves nothing)."""
-    created = not out.exists()
+    created = [folder for folder in (out, *out.parents) if not folder.exists()]  # innermost first
     out.mkdir(parents=True, exist_ok=True)
     try:
         yield
     except BaseException:
-        if created and not any(out.iterdir()):
-            out.rmdir()
+        for folder in created:
+            if any(folder.iterdir()):
+                break
+            folder.rmdir()
         raise
 
 
@@ -287,7 +289,7 @@ def _add_info_plane_parser(sub: argparse._SubParsersAction) -> None:
                    help="the original var_u.mat (F and y) (default: the generated tishby_bits)")
     _add_parallel_options(p)
     p.add_argument("--out", default="info_plane", help="folder to write into (default ./info_plane)")
-    p.add_argument("--dpi", type=int, default=90, help="image resolution in dots per inch, 10 to 1200 (default 90)")
+    p.add_argument("--dpi", type=int, default=90, help="image resolution in dots per inch, 5 to 1200 (default 90)")
     p.set_defaults(func=_cmd_info_plane)
 
 
@@ -303,7 +305,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="gallery.png", help="image file to write (default gallery.png)")
     p.add_argument("--activations", nargs="+", default=[],
                    help="names, space- or comma-separated (default: every registered one)")
-    p.add_argument("--dpi", type=int, default=100, help="image resolution in dots per inch, 10 to 1200 (default 100)")
+    p.add_argument("--dpi", type=int, default=100, help="image resolution in dots per inch, 5 to 1200 (default 100)")
     p.set_defaults(func=_cmd_gallery)
 
     p = sub.add_parser("gradcheck", help="gradient-check every registered activation and layer; print a table")
@@ -330,7 +332,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=32, help="samples per gradient step (default 32)")
     p.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (default 0.001)")
     p.add_argument("--out", default="compare", help="folder to write into (default ./compare)")
-    p.add_argument("--dpi", type=int, default=70, help="image resolution in dots per inch, 10 to 1200 (default 70)")
+    p.add_argument("--dpi", type=int, default=70, help="image resolution in dots per inch, 5 to 1200 (default 70)")
     _add_parallel_options(p)
     p.set_defaults(func=_cmd_compare)
 
@@ -349,7 +351,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--samples", type=int, default=1000, help="draws of N(0,1) (default 1000, the notebooks')")
     p.add_argument("--seed", type=int, default=0, help="np.random.RandomState seed (default 0, the notebooks')")
     p.add_argument("--bins", type=int, default=50, help="bins per weight (default 50)")
-    p.add_argument("--dpi", type=int, default=100, help="image resolution in dots per inch, 10 to 1200 (default 100)")
+    p.add_argument("--dpi", type=int, default=100, help="image resolution in dots per inch, 5 to 1200 (default 100)")
     _add_parallel_options(p)
     p.set_defaults(func=_cmd_minimal_model)
 
@@ -358,9 +360,10 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 # option (attribute name) -> least value; checked for every subcommand that has the option
-_LEAST = {"dpi": 10, "size": 1, "repeats": 1, "samples": 2, "seeds": 1, "batch_size": 1, "epochs": 1, "bins": 2,
+_LEAST = {"dpi": 5, "size": 1, "repeats": 1, "samples": 2, "seeds": 1, "batch_size": 1, "epochs": 1, "bins": 2,
           "fixed_bins": 1, "max_logged": 2, "seed": 0}
-# and the greatest: below 10 dpi matplotlib cannot size the fonts, far above 1200 the pixels outgrow memory
+# and the greatest: below 5 dpi FreeType cannot size the fonts (matplotlib raises); 1200 is a choice,
+# print quality, where one 8 x 6 inch figure is already 280 MB of pixels
 _MOST = {"dpi": 1200}
 _FOLDER_OUT = {"compare", "minimal-model", "info-plane"}  # the others write one file
 
@@ -457,7 +460,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _silence_stdout()
         return 1
     except (ValueError, TypeError, ImportError, OSError, FloatingPointError, MemoryError) as exc:
-        parser.exit(2, f"nnlite {args.command}: error: {exc}\n")
+        parser.exit(2, f"nnlite {args.command}: error: {exc or type(exc).__name__}\n")  # MemoryError() is blank
 
 
 if __name__ == "__main__":

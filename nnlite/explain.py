@@ -390,8 +390,7 @@ def explain(
                 "explain: the model's output is not finite on these inputs (the forward pass overflowed); "
                 "finite differences cannot be taken there: use smaller inputs or weights"
             )
-        with np.errstate(over="ignore", invalid="ignore"):
-            value = loss_fn.forward(out, y)  # checks the targets and the predictions against the loss
+        value = loss_fn.forward(out, y)  # checks the targets and the predictions against the loss
         if not np.isfinite(value):
             raise ValueError(
                 f"explain: the loss is not finite on these inputs (L = {value}: it overflowed although the "

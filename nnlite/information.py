@@ -667,9 +667,9 @@ def kde_mutual_information(
 
     method:
       "exact"  every pair, O(n^2) time: the distances in square blocks
-               with edge `chunk_size` (default 256, half a megabyte; at
-               least 64, below which the per-block cost dominates), each
-               pair of blocks once. Squared distances are exact differences, or
+               with edge `chunk_size` (default 256: two work arrays of half
+               a megabyte; at least 64, below which the per-block cost
+               dominates), each pair of blocks once. Squared distances are exact differences, or
                |a|^2 + |b|^2 - 2 a.b for vectors where its cancellation moves
                no exponent by more than 1e-8 nats (clusters far apart relative
                to their spread need the differences).
@@ -792,7 +792,8 @@ def _bin_vectors(x: np.ndarray, bin_size: float | None, n_bins: int | None, rang
     half = 1.0 if math.isfinite(hi - lo) else 0.5
     width = hi * half - lo * half
     with np.errstate(over="ignore"):
-        q = x * half - lo * half
+        q = np.multiply(x, half, dtype=np.float64)  # float64 whatever x's type, as lo, hi and the scale
+        q -= lo * half
         if math.isfinite(n_bins / width):
             q *= n_bins / width
         else:  # a width below n_bins * 5.6e-309: the scale overflows (and 0 * inf is NaN), the quotient not
@@ -806,11 +807,12 @@ def _bin_vectors(x: np.ndarray, bin_size: float | None, n_bins: int | None, rang
 
 def _row_codes(q: np.ndarray) -> np.ndarray:
     """Codes 0..m-1 with equal codes exactly for equal rows of the integer-valued float array q."""
-    # in float64, and each unit's span below 2^53: q - min(q) is then exact (in float32, or
-    # past 2^53, distinct bins far apart would round together)
-    q = q.astype(np.float64, copy=False)
-    low = q.min(axis=0)
-    radix = q.max(axis=0) - low + 1
+    # q - min(q) is exact where each unit's span fits the mantissa (2^24 in float32, 2^53 in
+    # float64); past it distinct bins far apart would round together
+    low, high = q.min(axis=0), q.max(axis=0)
+    if q.dtype != np.float64 and float((high.astype(np.float64) - low).max()) >= 2.0**24:
+        q, low, high = q.astype(np.float64), low.astype(np.float64), high.astype(np.float64)
+    radix = high.astype(np.float64) - low + 1
     if radix.max() <= _MAX_RADIX and math.prod(float(r) for r in radix) < _MAX_RADIX_CODE:
         # mixed-radix number of each row: one int64 per row, then a 1-D unique
         multipliers = np.cumprod(np.concatenate([[1], radix[:-1]])).astype(np.int64)

@@ -139,3 +139,34 @@ def test_an_activation_fed_its_own_output_in_fit_mode(name, size):
     twice = act.forward(once)
     reference = _FLOAT64_F[name](_FLOAT64_F[name](x.astype(np.float64)))
     np.testing.assert_allclose(twice, reference, rtol=2e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", sorted(_FLOAT64_F))
+def test_backward_fed_its_own_dinputs_in_fit_mode(name):
+    # before: with reuse_buffers on, backward(act.dinputs) multiplied the derivative buffer by
+    # itself (it is that array), returning f'(x)^2 instead of f'(x) * dinputs
+    act = activations.get(name)
+    act.reuse_buffers = True
+    x = np.linspace(-2, 2, 8)  # not 0, where relu-like kinks defeat finite differences
+    act.forward(x)
+    first = act.backward(np.full_like(x, 3.0))
+    slope = first / 3.0  # checked against finite differences just below
+    h = 1e-6
+    np.testing.assert_allclose(slope, (_FLOAT64_F[name](x + h) - _FLOAT64_F[name](x - h)) / (2 * h), rtol=1e-6,
+                               atol=1e-9)
+    np.testing.assert_allclose(act.backward(act.dinputs), 3.0 * slope * slope, rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["softplus", "swish"])
+@pytest.mark.parametrize("beta", [1.5e-38, 1.7e-38])
+def test_tiny_beta_float32_tail_check_does_not_warn(name, beta):
+    # the tail bound -6 / beta is beyond float32's range: cast to float32 it overflowed, with a warning
+    import warnings
+
+    x = np.float32([-3.0, 0.0, 2.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = activations.get(name, beta=beta).forward(x)
+    x64 = x.astype(np.float64)
+    expected = (np.logaddexp(0, beta * x64) / beta if name == "softplus" else x64 / (1 + np.exp(-beta * x64)))
+    np.testing.assert_allclose(y, expected.astype(np.float32), rtol=1e-6)

@@ -84,9 +84,9 @@ def test_an_unknown_option_before_any_subcommand_is_still_an_error(capsys):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["gallery", "--dpi", "4", "--activations", "relu"], "--dpi must be an integer between 10 and"),
-    (["gallery", "--dpi", "100000", "--activations", "relu"], "--dpi must be an integer between 10 and"),
-    (["minimal-model", "--dpi", "1", "--samples", "50"], "--dpi must be an integer between 10 and"),
+    (["gallery", "--dpi", "4", "--activations", "relu"], "--dpi must be an integer between 5 and"),
+    (["gallery", "--dpi", "100000", "--activations", "relu"], "--dpi must be an integer between 5 and"),
+    (["minimal-model", "--dpi", "1", "--samples", "50"], "--dpi must be an integer between 5 and"),
     (["minimal-model", "--seed", "-1"], "--seed must be an integer >= 0, got -1"),
     (["gradcheck", "--seed", "-3"], "--seed must be an integer >= 0, got -3"),
     (["minimal-model", "--backend", "dask"], "--backend dask needs --scheduler"),
@@ -118,6 +118,7 @@ def test_a_failed_run_leaves_no_empty_output_folder(argv, tmp_path, capsys, monk
     err = _user_error([*argv, "--out", str(out)], capsys)
     assert f"nnlite {argv[0]}: error:" in err
     assert not out.exists()
+    assert not out.parent.exists()  # the folder above, created for it, goes too
 
 
 def test_an_existing_output_folder_is_kept_after_a_failed_run(tmp_path, capsys):

@@ -174,3 +174,25 @@ def test_fixed_bins_over_a_range_narrower_than_the_float_min(lo, hi, n_bins, val
 
     assert _strict(layer_entropy, t, n_bins=n_bins, range=(lo, hi)) == pytest.approx(
         _layer_loop(t, key=key), abs=1e-12)
+
+
+@pytest.mark.parametrize("values, lo, hi, n_bins", [
+    ([0.7, 0.9, 0.1, 0.35], 0.0, 1.0, 10),  # float32 (x - lo) * scale rounded 0.7 up to bin 7
+    ([-3e38, 0.0, 3e38], -1e39, 1e39, 8),  # lo, hi beyond float32's range
+])
+def test_fixed_bins_of_float32_activity_are_the_exact_bins(values, lo, hi, n_bins):
+    t = np.array(values, np.float32)[:, None]
+
+    def key(x):  # exact rational arithmetic on the float32 values, clipped to the end bins
+        k = math.floor((Fraction(float(x)) - Fraction(lo)) * n_bins / (Fraction(hi) - Fraction(lo)))
+        return min(max(k, 0), n_bins - 1)
+
+    assert _strict(layer_entropy, t, n_bins=n_bins, range=(lo, hi)) == pytest.approx(
+        _layer_loop(t, key=key), abs=1e-12)
+
+
+def test_float32_codes_of_bins_far_apart_stay_distinct():
+    # q - min(q) stays in float32 only while each unit's span is below 2^24 (float32's ulp is 4
+    # at 2^25: the bins 2^25 and 2^25 + 4 are distinct there, and must stay so)
+    t = np.array([[0.0, 1.0], [2.0**25, 1.0], [2.0**25 + 4, 1.0]], np.float32)
+    assert layer_entropy(t, bin_size=1.0) == pytest.approx(math.log2(3), abs=1e-12)

@@ -144,3 +144,23 @@ def test_save_refuses_a_hand_written_config_that_the_constructor_cannot_take(tmp
     with pytest.raises(ConfigError, match=f"layer 1.*{type(layer).__qualname__}.*{key}"):
         model.save(tmp_path / "model.npz")
     assert not list(tmp_path.iterdir())
+
+
+class _ScaledSquares(nnlite.MeanSquaredError):
+    """A user loss whose hand-written config names a keyword its constructor does not take."""
+
+    name = "hunt_scaled_squares"
+    aliases = ()
+
+    def get_config(self):
+        return {"size": 3}
+
+
+def test_save_refuses_a_loss_config_the_constructor_cannot_take(tmp_path):
+    with pytest.raises(TypeError):  # the oracle: the call load would make
+        _ScaledSquares(**_ScaledSquares().get_config())
+    model = Sequential([Dense(2, 2, seed=0)])
+    model.loss = _ScaledSquares()
+    with pytest.raises(ConfigError, match="the loss.*size"):
+        model.save(tmp_path / "model.npz")
+    assert not list(tmp_path.iterdir())

@@ -173,7 +173,7 @@ def test_kde_bound_for_clusters_far_apart_uses_exact_differences():
     assert kde_mutual_information(two, chunk_size=7) == pytest.approx(_kde_loop(two, 0.1), abs=1e-10)
 
 
-@pytest.mark.parametrize("chunk_size", [1, 7, 299, 300, 301, 1000])
+@pytest.mark.parametrize("chunk_size", [1, 64, 65, 299, 300, 301, 1000])  # 1: raised to 64
 @pytest.mark.parametrize("units", [1, 3])
 def test_exact_kde_bound_is_the_same_for_every_block_size(chunk_size, units):
     # the exact path sums each pair of blocks once (the mirror block's sums come from

@@ -311,7 +311,7 @@ def write_minimal_model(
     return written
 
 
-def _render(task: tuple[str, tuple, dict[str, Any], int]) -> tuple[np.ndarray, dict[str, Any]]:
+def _render(task: tuple[str, tuple, dict[str, Any], int]) -> tuple[memoryview, dict[str, Any]]:
     """The RGBA pixels that plotting.<function>(*args, **kwargs).savefig(format="png", dpi=dpi) encodes,
     and the keywords it encodes them with: savefig itself draws (so the user's savefig.* settings
     apply), on a canvas that keeps the pixels instead of encoding them."""
@@ -324,7 +324,7 @@ def _render(task: tuple[str, tuple, dict[str, Any], int]) -> tuple[np.ndarray, d
             # what FigureCanvasAgg.print_png does, less the encoding (savefig has already applied
             # facecolor, dpi and the like, which it passes to print methods outside matplotlib too)
             FigureCanvasAgg.draw(self)
-            self.png = np.asarray(self.buffer_rgba()), {
+            self.png = self.buffer_rgba(), {  # the memoryview Agg hands imsave: its fast path
                 "origin": "upper", "dpi": self.figure.dpi, "metadata": metadata, "pil_kwargs": pil_kwargs}
 
     function, args, kwargs, dpi = task
@@ -334,7 +334,7 @@ def _render(task: tuple[str, tuple, dict[str, Any], int]) -> tuple[np.ndarray, d
     return canvas.png
 
 
-def _encode_png(pixels: np.ndarray, options: dict[str, Any]) -> bytes:
+def _encode_png(pixels: memoryview, options: dict[str, Any]) -> bytes:
     """PNG bytes of RGBA pixels, as `Figure.savefig(format="png")` writes them (`options` from `_render`)."""
     from matplotlib.image import imsave
 
