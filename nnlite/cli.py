@@ -289,8 +289,13 @@ def _add_info_plane_parser(sub: argparse._SubParsersAction) -> None:
                    help="the original var_u.mat (F and y) (default: the generated tishby_bits)")
     _add_parallel_options(p)
     p.add_argument("--out", default="info_plane", help="folder to write into (default ./info_plane)")
-    p.add_argument("--dpi", type=int, default=90, help="image resolution in dots per inch, 5 to 1200 (default 90)")
+    _add_dpi_option(p, 90)
     p.set_defaults(func=_cmd_info_plane)
+
+
+def _add_dpi_option(p: argparse.ArgumentParser, default: int) -> None:
+    p.add_argument("--dpi", type=int, default=default,
+                   help=f"image resolution in dots per inch, {_LEAST['dpi']} to {_MOST['dpi']} (default {default})")
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -305,7 +310,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="gallery.png", help="image file to write (default gallery.png)")
     p.add_argument("--activations", nargs="+", default=[],
                    help="names, space- or comma-separated (default: every registered one)")
-    p.add_argument("--dpi", type=int, default=100, help="image resolution in dots per inch, 5 to 1200 (default 100)")
+    _add_dpi_option(p, 100)
     p.set_defaults(func=_cmd_gallery)
 
     p = sub.add_parser("gradcheck", help="gradient-check every registered activation and layer; print a table")
@@ -332,7 +337,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=32, help="samples per gradient step (default 32)")
     p.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (default 0.001)")
     p.add_argument("--out", default="compare", help="folder to write into (default ./compare)")
-    p.add_argument("--dpi", type=int, default=70, help="image resolution in dots per inch, 5 to 1200 (default 70)")
+    _add_dpi_option(p, 70)
     _add_parallel_options(p)
     p.set_defaults(func=_cmd_compare)
 
@@ -351,7 +356,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--samples", type=int, default=1000, help="draws of N(0,1) (default 1000, the notebooks')")
     p.add_argument("--seed", type=int, default=0, help="np.random.RandomState seed (default 0, the notebooks')")
     p.add_argument("--bins", type=int, default=50, help="bins per weight (default 50)")
-    p.add_argument("--dpi", type=int, default=100, help="image resolution in dots per inch, 5 to 1200 (default 100)")
+    _add_dpi_option(p, 100)
     _add_parallel_options(p)
     p.set_defaults(func=_cmd_minimal_model)
 

@@ -593,6 +593,22 @@ def _squared_distances(a_t: np.ndarray, b_t: np.ndarray, out: np.ndarray, work: 
     return out
 
 
+def _gaussian_kernel(d: np.ndarray, width: float) -> np.ndarray:
+    """exp(-d / width) in place, for squared distances d (width = 2 s^2 for noise variance s^2).
+
+    Distances are capped where the exponent passes _EXP_FLOOR, before the scaling: exp is ~10x
+    slower where it underflows (below -708), e^-700 ~ 1e-304 adds nothing to sums >= 1 (each
+    holds its own exp(0)) that float64 could see, and the product cannot overflow (s^2 = 1e-300).
+    """
+    np.minimum(d, -_EXP_FLOOR * width, out=d)
+    scale = -1.0 / width
+    if scale > -np.inf:
+        d *= scale
+    else:  # a subnormal s^2: -1 / width overflows; the quotient of a capped distance does not
+        np.divide(d, -width, out=d)
+    return np.exp(d, out=d)
+
+
 def _kde_exact_log_sums(h: np.ndarray, noise_variance: float, block: int) -> float:
     """sum_i log sum_j exp(-||h_i - h_j||^2 / (2 s^2)), over blocks of `block` x `block` pairs.
 
@@ -605,10 +621,6 @@ def _kde_exact_log_sums(h: np.ndarray, noise_variance: float, block: int) -> flo
     # where that moves no exponent by more than _KDE_GEMM_ERROR; else exact differences, unit by unit
     eps = float(np.finfo(np.float64).eps)
     gemm = units > 1 and (units + 2) * eps * float(sq.max()) * 0.5 / noise_variance <= _KDE_GEMM_ERROR
-    scale = -0.5 / noise_variance  # -inf for a subnormal s^2: then the loop divides instead
-    # distances beyond cap have exponents below _EXP_FLOOR: capped before the scaling, d * scale
-    # cannot overflow (s^2 = 1e-300), and the floor costs no more than clipping the exponents did
-    cap = -2 * _EXP_FLOOR * noise_variance
     h_t = np.ascontiguousarray(h.T)
     sums = np.zeros(n)
     block = min(block, n)
@@ -627,14 +639,7 @@ def _kde_exact_log_sums(h: np.ndarray, noise_variance: float, block: int) -> flo
                 np.maximum(d, 0, out=d)  # rounding can leave -1e-16
             else:
                 _squared_distances(h_t[:, i0:i1], h_t[:, j0:j1], d, work[: i1 - i0, : j1 - j0])
-            # exp is ~10x slower where it underflows (below -708); e^-700 ~ 1e-304 adds nothing
-            # to sums >= 1 (each holds its own exp(0)) that float64 could see
-            np.minimum(d, cap, out=d)
-            if scale > -np.inf:
-                d *= scale
-            else:  # -1 / (2 s^2) overflows; the quotient of a capped distance does not
-                np.divide(d, -2 * noise_variance, out=d)
-            np.exp(d, out=d)
+            _gaussian_kernel(d, 2 * noise_variance)
             sums[i0:i1] += d.sum(axis=1)
             if j0 != i0:
                 sums[j0:j1] += d.sum(axis=0)
@@ -898,22 +903,13 @@ def _kernel_sums(h: np.ndarray, onehot: np.ndarray, noise_variance: float, block
     block = min(block, n)  # a block larger than the sample would only allocate more
     dist = np.empty((block, block))
     work = np.empty((block, block))
-    scale = -1.0 / (8.0 * noise_variance)  # the wider (4 s^2) kernel; the narrow one is its 4th power
-    cap = -8.0 * _EXP_FLOOR * noise_variance  # as in _kde_exact_log_sums: scale capped distances only
     for i0 in np.arange(0, n, block):
         i1 = min(i0 + block, n)
         for j0 in np.arange(i0, n, block):
             j1 = min(j0 + block, n)
             d = _squared_distances(h_t[:, i0:i1], h_t[:, j0:j1], dist[: i1 - i0, : j1 - j0],
                                    work[: i1 - i0, : j1 - j0])
-            # exp is ~10x slower where it underflows (below -708); e^-700 ~ 1e-304 adds nothing
-            # to sums >= 1 (each holds its own exp(0)) that float64 could see
-            np.minimum(d, cap, out=d)
-            if scale > -np.inf:
-                d *= scale
-            else:  # a subnormal s^2: -1 / (8 s^2) overflows; the quotient of a capped distance does not
-                np.divide(d, -8.0 * noise_variance, out=d)
-            np.exp(d, out=d)  # the wide kernel
+            _gaussian_kernel(d, 8.0 * noise_variance)  # the wider (4 s^2) kernel; the narrow one is its 4th power
             for b in (1, 0):
                 sums[b, i0:i1] += d @ onehot[j0:j1]
                 if j0 != i0:
