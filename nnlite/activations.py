@@ -535,8 +535,8 @@ def _elu_derivative(x: np.ndarray, out: np.ndarray, scratch: np.ndarray,
 
 
 # Below this many elements the float32 ELU family's arrays stay in cache anyway and the per-call
-# cost of the block passes decides: np.expm1 and np.exp are faster up to about 4096 elements, the
-# block passes 1.1-1.2x faster at 8192 and 1.6-1.7x at 16384 (fit mode, 2026-12-01)
+# cost of the block passes decides: np.expm1 and np.exp in float64 are faster up to about 4096
+# elements, and equal at 8000 (fit mode, 2026-12-01)
 _FUSE_MIN_SIZE = 8192
 
 
@@ -569,18 +569,22 @@ class _ExponentialLinear(_FusedDerivative, register=False):
 
     On float32 inputs of at least 8192 elements f and f' come from one range
     reduction (`nnlite._exp32`: within 0.859 and 0.952 ulp; see `_FusedDerivative`
-    for when f' is kept); smaller float32 inputs and float64 take np.expm1 and
-    np.exp (f' within 2.3 ulp in float32), faster there. f agrees within 2 ulp
-    between the two, f' within 3 ulp, except CELU with alpha != 1 far left, where
-    the small path's np.exp amplifies the rounding of x / alpha (the two paths up
-    to 45 ulp apart at alpha = 0.1). Intermediate underflow never raises, whatever
-    np.seterr says.
+    for when f' is kept). float64 takes np.expm1 and np.exp; so do smaller float32
+    inputs, in float64 and rounded once (within 0.501 ulp), because numpy's float32
+    expm1 and exp depend on the CPU: glibc's on AVX2 (0.75 and 2.3 ulp), SVML's
+    expm1 on AVX-512 (2.85 ulp). The two float32 paths agree within 2 ulp, except
+    CELU's f' with alpha != 1 far left, where exp amplifies the float32 rounding of
+    x / alpha on the block path (up to 80 ulp apart at alpha = 0.1, 42 at alpha = 3).
+    Intermediate underflow never raises, whatever np.seterr says.
     """
 
     def _family_function(self, x: np.ndarray, alpha: float, inner: float = 1.0, slope: float = 1.0) -> np.ndarray:
-        if x.dtype != np.float32 or x.size < _FUSE_MIN_SIZE:
+        if x.dtype != np.float32:
             with np.errstate(under="ignore"):  # as the block path: exp(-100) is 0 or subnormal, not an error
                 return _elu(x, alpha, self._buffer("output", x), self._buffer("scratch", x), inner=inner, slope=slope)
+        if x.size < _FUSE_MIN_SIZE:
+            with np.errstate(under="ignore"):
+                return _in_float64(lambda v: _elu(v, alpha, np.empty_like(v), np.empty_like(v), inner, slope), x)
         y = self._buffer("output", x)
         d = self._buffer("derivative", x) if self.reuse_buffers else None
         elu_float32(x, alpha, inner, slope, y, d)
@@ -596,10 +600,14 @@ class _ExponentialLinear(_FusedDerivative, register=False):
         kept = self._kept_derivative_for(x, y)
         if kept is not None:
             return kept
-        d = self._buffer("derivative", x)
-        if x.dtype != np.float32 or x.size < _FUSE_MIN_SIZE:
+        if x.dtype != np.float32:
             with np.errstate(under="ignore"):
-                return _elu_derivative(x, d, self._buffer("mask", x), alpha=alpha, inner=inner, slope=slope)
+                return _elu_derivative(x, self._buffer("derivative", x), self._buffer("mask", x), alpha, inner, slope)
+        if x.size < _FUSE_MIN_SIZE:
+            with np.errstate(under="ignore"):
+                return _in_float64(
+                    lambda v: _elu_derivative(v, np.empty_like(v), np.empty_like(v), alpha, inner, slope), x)
+        d = self._buffer("derivative", x)
         elu_float32(x, alpha, inner, slope, None, d)
         return d
 

@@ -13,7 +13,7 @@ from nnlite.activations import _FUSE_MIN_SIZE
 
 
 @pytest.mark.parametrize("alpha", [20.0, 1e3, 1e30])  # inner > 8: the near-zero correction runs
-@pytest.mark.parametrize("size", [7, 2 * _FUSE_MIN_SIZE])  # the np.expm1 path and the block path
+@pytest.mark.parametrize("size", [7, 2 * _FUSE_MIN_SIZE])  # the float64 path and the block path
 def test_celu_large_alpha_tiny_inputs_do_not_raise_under_seterr_raise(alpha, size):
     # the block path ran CELU's near-zero correction (x / alpha, which underflows for x = -1e-30)
     # outside the errstate that silences intermediate underflow; the np.expm1 path did not raise
@@ -27,7 +27,7 @@ def test_celu_large_alpha_tiny_inputs_do_not_raise_under_seterr_raise(alpha, siz
     expected = np.where(x64 > 0, x64, alpha * np.expm1(np.minimum(x64, 0) / alpha))
     np.testing.assert_array_equal(y, expected.astype(np.float32))
     slope = np.where(x64 > 0, 1.0, np.exp(np.minimum(x64, 0) / alpha))
-    assert np.all(np.abs(d - slope) <= 3 * np.spacing(slope.astype(np.float32)))  # np.exp: 2.3 ulp
+    assert np.all(np.abs(d - slope) <= 2 * np.spacing(slope.astype(np.float32)))  # within 0.952 ulp
 
 
 def _mp_softplus(beta):
