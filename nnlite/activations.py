@@ -552,14 +552,14 @@ class _FusedDerivative(Activation, register=False):
     and keeps nothing, and `derivative` computes f' from x.
     """
 
-    def _keep_derivative(self, x: np.ndarray, y: np.ndarray, d: np.ndarray) -> None:
+    def _keep_derivative(self, x: np.ndarray, y: np.ndarray, d: np.ndarray, beta: float | None = None) -> None:
         # among the buffers: Sequential.fit drops them all when it ends, this one included (a
         # validation forward has no backward to take it)
-        self._buffers["kept derivative"] = (x, y, d)
+        self._buffers["kept derivative"] = (x, y, d, beta)
 
-    def _kept_derivative_for(self, x: np.ndarray, y: np.ndarray) -> np.ndarray | None:
+    def _kept_derivative_for(self, x: np.ndarray, y: np.ndarray, beta: float | None = None) -> np.ndarray | None:
         kept = self._buffers.pop("kept derivative", None)
-        if kept is not None and kept[0] is x and kept[1] is y:
+        if kept is not None and kept[0] is x and kept[1] is y and kept[3] == beta:
             return kept[2]
         return None
 
@@ -792,17 +792,38 @@ class ReLU6(Activation):
         return d
 
 
-def _softplus(x: np.ndarray, out: np.ndarray, scratch: np.ndarray, beta: float = 1.0) -> np.ndarray:
-    """max(x, 0) + log1p(exp(-beta |x|)) / beta: exp never sees a positive argument."""
-    t = np.abs(x, out=out)  # abs and a product: np.copysign(x, -1) has no SIMD loop, slower than both
-    _scaled(t, -beta, out=t)
-    np.exp(t, out=t)
-    np.log1p(t, out=t)
-    if beta != 1:
-        with np.errstate(over="ignore"):  # log(2) / 1e-310 is beyond float64: inf is its rounding
-            t /= beta
-    t += _positive(x, out=scratch)
-    return t
+def _softplus_and_derivative(x: np.ndarray, beta: float, y: np.ndarray | None, d: np.ndarray | None) -> None:
+    """y = max(x, 0) + log1p(exp(-beta |x|)) / beta (exp never sees a positive argument) and
+    d = sigmoid(beta x), either of them None when not wanted, in one pass over cache-sized
+    blocks (`nnlite._blocks`): in `fit` forward computes both (see `_FusedDerivative`)."""
+
+    def work(xb, yb, db, tb):
+        # the ufuncs themselves, not `_scaled` and `_sigmoid_of_scaled` (the same passes): their
+        # errstate blocks cost a microsecond each, felt on a (32, 64) batch
+        if y is not None:
+            np.abs(xb, out=tb)  # abs and a product: np.copysign(x, -1) has no SIMD loop, slower than both
+            np.multiply(tb, -beta, out=tb)
+            np.exp(tb, out=tb)
+            np.log1p(tb, out=yb)
+            if beta != 1:
+                yb /= beta  # log(2) / 1e-310 is beyond float64: inf is its rounding
+            yb += _positive(xb, out=tb)
+        if d is not None:
+            np.multiply(xb, -beta, out=db)
+            np.exp(db, out=db)
+            db += 1
+            np.reciprocal(db, out=db)
+
+    # beta x beyond the float range is inf, exp(-100) 0 or subnormal: their limits, not errors
+    with np.errstate(over="ignore", under="ignore"):
+        in_blocks(x, (y, d), np.empty((1, scratch_size(x)), x.dtype), work)
+
+
+def _softplus_of(x: np.ndarray, beta: float) -> np.ndarray:
+    """max(x, 0) + log1p(exp(-beta |x|)) / beta, as a new array."""
+    y = np.empty_like(x)
+    _softplus_and_derivative(x, beta, y, None)
+    return y
 
 
 def _sigmoid_of_scaled(x: np.ndarray, beta: float, out: np.ndarray) -> np.ndarray:
@@ -814,6 +835,28 @@ def _sigmoid_of_scaled(x: np.ndarray, beta: float, out: np.ndarray) -> np.ndarra
     return np.reciprocal(t, out=t)
 
 
+def _swish_and_derivative(x: np.ndarray, beta: float, y: np.ndarray, d: np.ndarray | None) -> None:
+    """y = x / (1 + exp(-beta x)) and, unless d is None, d = s + beta y (1 - s) with
+    s = sigmoid(beta x), sharing 1 + exp(-beta x), in one pass over cache-sized blocks."""
+
+    def work(xb, yb, db, tb, wb):
+        np.multiply(xb, -beta, out=tb)  # not `_scaled`: see `_softplus_and_derivative`
+        np.exp(tb, out=tb)  # exp(-beta x) = inf gives x / inf = 0, the correct limit
+        tb += 1
+        np.divide(xb, tb, out=yb)
+        if d is None:
+            return
+        np.reciprocal(tb, out=db)  # s
+        np.subtract(1, db, out=wb)
+        wb *= yb
+        if beta != 1:
+            wb *= beta  # y (1 - s) beta = t s(t)(1 - s(t)) with t = beta x: below 0.23, no overflow
+        db += wb
+
+    with np.errstate(over="ignore", under="ignore"):
+        in_blocks(x, (y, d), np.empty((2, scratch_size(x)), x.dtype), work)
+
+
 # exp(-u) of a float32 u = beta * x brings back the rounding of u (and of beta to float32) multiplied
 # by |u|: 33 ulps at u = -66. Past u = -6, where the result is about exp(u), `_tail_in_float64`
 # recomputes those elements in float64. Cost, forward at 1e6 float32: nothing for beta = 1 or a
@@ -823,15 +866,22 @@ def _sigmoid_of_scaled(x: np.ndarray, beta: float, out: np.ndarray) -> np.ndarra
 _TAIL32 = 6.0
 
 
+def _reaches_tail(x: np.ndarray, beta: float) -> bool:
+    """Whether `_tail_in_float64` has elements to recompute: x is float32, beta not a power
+    of two, and beta * x < -6 somewhere."""
+    if x.dtype != np.float32 or x.size == 0 or math.frexp(beta)[0] in (0.0, 0.5, -0.5):
+        return False
+    bound = -_TAIL32 / beta  # a Python float: no float32 cast to overflow for beta ~ 1e-38
+    return float(x.min()) < bound if beta > 0 else float(x.max()) > bound
+
+
 def _tail_in_float64(fn, x: np.ndarray, y: np.ndarray, beta: float) -> np.ndarray:
     """y = fn(x) rounded once from float64 where beta * x < -6, for a float32 x and a beta that
     makes beta * x round (not a power of two); y as it is otherwise."""
-    if x.dtype != np.float32 or x.size == 0 or math.frexp(beta)[0] in (0.0, 0.5, -0.5):
+    if not _reaches_tail(x, beta):
         return y
-    bound = -_TAIL32 / beta  # a Python float: no float32 cast to overflow for beta ~ 1e-38
+    bound = -_TAIL32 / beta
     in_tail = (lambda v: v < bound) if beta > 0 else (lambda v: v > bound)
-    if not in_tail(float(x.min() if beta > 0 else x.max())):
-        return y
     # flat indices, take and put: boolean-mask indexing is 3-4x slower; both are in C order
     # whatever x's and y's layouts
     tail = np.flatnonzero(in_tail(x.astype(np.float64) if abs(bound) > 3e38 else x))
@@ -841,7 +891,7 @@ def _tail_in_float64(fn, x: np.ndarray, y: np.ndarray, beta: float) -> np.ndarra
     return y
 
 
-class Softplus(Activation):
+class Softplus(_FusedDerivative):
     """Softplus (Dugas et al., 2001, "Incorporating Second-Order Functional Knowledge
     for Better Option Pricing"), a smooth ReLU.
 
@@ -849,6 +899,7 @@ class Softplus(Activation):
     f'(x) = sigmoid(beta * x)
     f''(x) = beta * sigmoid(beta x) * (1 - sigmoid(beta x))
     Any beta > 0: beta x beyond the float range saturates exp to its correct limit.
+    In `Sequential.fit` forward computes f' along with f (see `_FusedDerivative`).
     """
 
     name = "softplus"
@@ -862,13 +913,20 @@ class Softplus(Activation):
         """f(x) = max(x, 0) + log1p(exp(-beta |x|)) / beta."""
         if x.dtype == np.float32 and _float32_cannot_hold(self.beta):
             return _in_float64(self.function, x)
-        y = _softplus(x, self._buffer("output", x), self._buffer("scratch", x), self.beta)
-        return _tail_in_float64(lambda v: _softplus(v, np.empty_like(v), np.empty_like(v), self.beta), x, y, self.beta)
+        y = self._buffer("output", x)
+        d = self._buffer("derivative", x) if self.reuse_buffers else None
+        _softplus_and_derivative(x, self.beta, y, d)
+        if d is not None:
+            self._keep_derivative(x, y, d)
+        return _tail_in_float64(lambda v: _softplus_of(v, self.beta), x, y, self.beta)
 
     def derivative(self, x, y):
         """f'(x) = sigmoid(beta * x)."""
         if x.dtype == np.float32 and _float32_cannot_hold(self.beta):
             return _in_float64(self.derivative, x, y)
+        kept = self._kept_derivative_for(x, y)
+        if kept is not None:
+            return kept
         return _sigmoid_of_scaled(x, self.beta, out=self._buffer("derivative", x))
 
     def second_derivative(self, x, y):
@@ -1019,7 +1077,7 @@ class HardSwish(Activation):
         return d
 
 
-class Swish(Activation):
+class Swish(_FusedDerivative):
     """Swish / SiLU (Ramachandran et al., 2017, "Searching for Activation Functions";
     Elfwing et al., 2018).
 
@@ -1031,6 +1089,8 @@ class Swish(Activation):
     finite beta; a beta gradient beyond the float range is +-inf, without a warning.
     At x = -inf f is NaN (-inf / inf), and f' at +-inf (0 * inf): infinite inputs
     are outside nnlite's contract, and their limits would cost passes over memory here.
+    f and f' share 1 + exp(-beta x): in `Sequential.fit` forward computes both (see
+    `_FusedDerivative`).
     """
 
     name = "swish"
@@ -1053,15 +1113,13 @@ class Swish(Activation):
         beta = self.beta
         if x.dtype == np.float32 and _float32_cannot_hold(beta):
             return _in_float64(self.function, x)
-        t = _scaled(x, -beta, out=self._buffer("denominator", x))
-        with np.errstate(over="ignore"):  # exp(-beta x) = inf gives x / inf = 0, the correct limit
-            np.exp(t, out=t)
-        t += 1
-        y = np.divide(x, t, out=self._buffer("output", x))
-        if self.reuse_buffers:  # in fit, for derivative(x, y) of this forward: sigmoid(beta x) = 1 / t
-            # matched by y too, as the kept f' of `_FusedDerivative`: a forward outside fit mode returns
-            # a new y, where the inputs alone may be the same array refilled by the caller
-            self._buffers["denominator of"] = (x, y, beta, t)
+        y = self._buffer("output", x)
+        # f' = s + beta y (1 - s) needs the final y: where the float64 tail changes y, it is computed later
+        d = self._buffer("derivative", x) if self.reuse_buffers and not _reaches_tail(x, beta) else None
+        _swish_and_derivative(x, beta, y, d)
+        if d is not None:
+            # a learnable beta may be changed between forward and backward: kept for this beta only
+            self._keep_derivative(x, y, d, beta)
         return _tail_in_float64(lambda v: v * _sigmoid_of_scaled(v, beta, out=np.empty_like(v)), x, y, beta)
 
     def derivative(self, x, y):
@@ -1069,12 +1127,11 @@ class Swish(Activation):
         beta = self.beta
         if x.dtype == np.float32 and _float32_cannot_hold(beta):
             return _in_float64(self.derivative, x, y)
+        kept = self._kept_derivative_for(x, y, beta)
+        if kept is not None:
+            return kept
         d = self._buffer("derivative", x)
-        kept = self._buffers.get("denominator of")
-        if kept is not None and kept[0] is x and kept[1] is y and kept[2] == beta:
-            s = np.reciprocal(kept[3], out=d)
-        else:
-            s = _sigmoid_of_scaled(x, beta, out=d)
+        s = _sigmoid_of_scaled(x, beta, out=d)
         t = np.subtract(1, s, out=self._buffer("scratch", x))
         t *= y
         if beta != 1:

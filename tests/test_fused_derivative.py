@@ -1,5 +1,5 @@
 """Activations whose forward pass keeps f' for backward while reuse_buffers is on (the ELU
-family in float32, Mish): the kept derivative is the one computed afresh, it is used only
+family in float32, Mish, Softplus, Swish): the kept derivative is the one computed afresh, it is used only
 for the same arrays, and nothing is kept outside that mode."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from nnlite import activations
 from nnlite.activations import _FUSE_MIN_SIZE
 
 FUSED = [("elu", {}), ("elu", {"alpha": 0.3}), ("selu", {}), ("celu", {"alpha": 0.1}), ("celu", {"alpha": 20.0}),
-         ("mish", {})]
+         ("mish", {}), ("softplus", {}), ("softplus", {"beta": 1.5}), ("swish", {}), ("swish", {"beta": 1.5})]
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -33,7 +33,7 @@ def test_backward_uses_the_derivative_at_the_inputs_forward_saw(name, params, re
     np.testing.assert_array_equal(second, first)
 
 
-@pytest.mark.parametrize("name", ["elu", "selu", "mish"])
+@pytest.mark.parametrize("name", ["elu", "selu", "mish", "softplus", "swish"])
 def test_kept_derivative_is_not_used_for_other_arrays(name):
     x1 = np.linspace(-5, 5, 20001, dtype=np.float32)
     x2 = np.linspace(-1, 3, 20001, dtype=np.float32)[::-1].copy()
@@ -46,7 +46,7 @@ def test_kept_derivative_is_not_used_for_other_arrays(name):
     np.testing.assert_array_equal(got, reference.derivative(x2, reference.function(x2)))
 
 
-@pytest.mark.parametrize("name", ["elu", "mish", "swish"])  # swish keeps its denominator the same way
+@pytest.mark.parametrize("name", ["elu", "mish", "swish", "softplus"])
 def test_nothing_is_kept_outside_reuse_buffers(name):
     # a direct function() call (OneNeuron.sweep, the plots) or a forward for prediction
     # keeps no derivative: once it held three arrays and shared them with a copy.copy
@@ -133,3 +133,14 @@ def test_no_error_under_seterr_raise_on_either_path(name, params, size):
         y = act.forward(x)
         d = act.backward(np.ones_like(x))
     assert np.all(np.isfinite(y)) and np.all(np.isfinite(d)) and d[2] == 0 and y[0] < 0
+
+
+def test_swish_kept_derivative_is_not_used_after_its_learnable_beta_changed():
+    x = np.linspace(-6, 6, 20001)
+    act = activations.get("swish", beta=1.0, learnable=True)
+    act.reuse_buffers = True
+    act.forward(x)  # keeps f' at beta = 1
+    act.params["beta"][0] = 2.0  # as an optimizer step would, before this backward
+    got = act.backward(np.ones_like(x))
+    s2 = 1 / (1 + np.exp(-2 * x))
+    np.testing.assert_allclose(got, s2 + 2 * act.output * (1 - s2), rtol=1e-12)
