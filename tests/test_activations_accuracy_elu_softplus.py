@@ -2,8 +2,9 @@
 
 In float32 the ELU family comes from nnlite._exp32 (expm1 and exp from one
 range reduction and a polynomial) for arrays of 8192 elements or more, as
-fit runs them; smaller ones, float64 and softplus from np.expm1, np.exp and
-np.log1p. Both float32 paths are checked. Faster float32 forms through
+fit runs them; smaller ones from np.expm1 and np.exp in float64, rounded
+once; float64 and softplus from np.expm1, np.exp and np.log1p. Both float32
+paths are checked. Faster float32 forms through
 numpy's SIMD tanh and log (expm1 through tanh, log1p through log and the
 rounding error of 1 + z) were tried and not kept: they cost up to 4.3 ulp
 and broke monotonicity between neighbouring floats (softplus(beta=2) near
