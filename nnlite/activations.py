@@ -262,8 +262,9 @@ def _sigmoid(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """1 / (1 + exp(-x)), accurate to a few ulps in relative terms for every x.
 
     For x below about -709 (float64; -88 in float32) exp(-x) overflows to inf
-    and 1 / inf = 0 is the correctly rounded limit, so that overflow is silenced
-    rather than avoided: this is 3-4x faster than the branching form.
+    and 1 / inf = 0, so that overflow is silenced rather than avoided: this is
+    3-4x faster than the branching form. The true value there is subnormal, not 0:
+    `Sigmoid` recomputes those elements (`_fix_tail`).
     """
     t = np.negative(x, out=out)
     with np.errstate(over="ignore"):
@@ -354,8 +355,10 @@ class Sigmoid(Activation):
     name = "sigmoid"
 
     def function(self, x):
-        """f(x) = 1 / (1 + exp(-x)), accurate in relative terms for every x."""
-        return _sigmoid(x, out=self._buffer("output", x))
+        """f(x) = 1 / (1 + exp(-x)), accurate in relative terms for every x (far left, where
+        exp(-x) overflows, from exp(x) / (1 + exp(x)))."""
+        y = _sigmoid(x, out=self._buffer("output", x))
+        return _fix_tail(lambda v: _tail_sigmoid(v, 1.0), x, y, 1.0, _tail_bound(x, 1.0, overflows=True))
 
     def derivative(self, x, y):
         """f'(x) = e / (1 + e)^2 with e = exp(-|x|), relative accuracy in both tails."""
@@ -546,22 +549,32 @@ class _FusedDerivative(Activation, register=False):
     """An activation whose f' shares most of its work with f.
 
     While `reuse_buffers` is on (as in `Sequential.fit`, where nearly every
-    forward is followed by its backward), forward computes f' along with f in
-    one pass over cache-sized blocks (`nnlite._blocks`), into the buffer f' is
-    written to anyway, and the backward pass of the same `inputs` and `output`
-    then costs one product; `Sequential.fit` drops what a forward without
-    backward (validation) kept when it ends. Otherwise forward computes f alone
-    and keeps nothing, and `derivative` computes f' from x.
+    forward is followed by its backward), forward computes f' along with f
+    (in one pass over cache-sized blocks, `nnlite._blocks`, for large arrays),
+    into the buffer f' is written to anyway, and the backward pass of the same
+    `inputs`, `output` and parameters then costs one product; `Sequential.fit`
+    drops what a forward without backward (validation) kept when it ends.
+    Otherwise forward computes f alone and keeps nothing, and `derivative`
+    computes f' from x. Every forward replaces what the one before kept: a
+    stale f' must not outlive its forward.
     """
 
-    def _keep_derivative(self, x: np.ndarray, y: np.ndarray, d: np.ndarray, beta: float | None = None) -> None:
+    def _keep_derivative(self, x: np.ndarray | None, y: np.ndarray | None, d: np.ndarray | None,
+                         params: Any = None) -> None:
+        """Keep f' = d of f(x) = y with these parameters for `_kept_derivative_for`; d None
+        drops what was kept."""
+        if d is None:
+            store = self.__dict__.get("_buffer_store")  # not created outside fit mode
+            if store:
+                store.pop("kept derivative", None)
+            return
         # among the buffers: Sequential.fit drops them all when it ends, this one included (a
         # validation forward has no backward to take it)
-        self._buffers["kept derivative"] = (x, y, d, beta)
+        self._buffers["kept derivative"] = (x, y, d, params)
 
-    def _kept_derivative_for(self, x: np.ndarray, y: np.ndarray, beta: float | None = None) -> np.ndarray | None:
+    def _kept_derivative_for(self, x: np.ndarray, y: np.ndarray, params: Any = None) -> np.ndarray | None:
         kept = self._buffers.pop("kept derivative", None)
-        if kept is not None and kept[0] is x and kept[1] is y and kept[3] == beta:
+        if kept is not None and kept[0] is x and kept[1] is y and kept[3] == params:
             return kept[2]
         return None
 
@@ -582,6 +595,7 @@ class _ExponentialLinear(_FusedDerivative, register=False):
 
     def _family_function(self, x: np.ndarray, alpha: float, inner: float = 1.0, slope: float = 1.0) -> np.ndarray:
         if x.dtype != np.float32:
+            self._keep_derivative(x, None, None)
             with np.errstate(under="ignore"):  # as the block path: exp(-100) is 0 or subnormal, not an error
                 return _elu(x, alpha, self._buffer("output", x), self._buffer("scratch", x), inner=inner, slope=slope)
         y = self._buffer("output", x)
@@ -593,13 +607,12 @@ class _ExponentialLinear(_FusedDerivative, register=False):
             if inner > 8:
                 with np.errstate(under="ignore"):  # x / inner of a tiny x, as on the float64 path
                     _celu_near_zero(x, y, alpha, inner)
-        if d is not None:
-            self._keep_derivative(x, y, d)
+        self._keep_derivative(x, y, d, (alpha, inner, slope))
         return y
 
     def _family_derivative(self, x: np.ndarray, y: np.ndarray, alpha: float, inner: float = 1.0,
                         slope: float = 1.0) -> np.ndarray:
-        kept = self._kept_derivative_for(x, y)
+        kept = self._kept_derivative_for(x, y, (alpha, inner, slope))
         if kept is not None:
             return kept
         if x.dtype != np.float32:
@@ -808,22 +821,21 @@ class ReLU6(Activation):
         return d
 
 
-def _softplus_and_derivative(x: np.ndarray, beta: float, y: np.ndarray | None, d: np.ndarray | None) -> None:
-    """y = max(x, 0) + log1p(exp(-beta |x|)) / beta (exp never sees a positive argument) and
-    d = sigmoid(beta x), either of them None when not wanted, in one pass over cache-sized
-    blocks (`nnlite._blocks`): in `fit` forward computes both (see `_FusedDerivative`)."""
+def _softplus_and_derivative(x: np.ndarray, beta: float, y: np.ndarray, d: np.ndarray | None) -> None:
+    """y = max(x, 0) + log1p(exp(-beta |x|)) / beta (exp never sees a positive argument) and,
+    unless d is None, d = sigmoid(beta x), in one pass over cache-sized blocks (`nnlite._blocks`):
+    in `fit` forward computes both (see `_FusedDerivative`)."""
 
     def work(xb, yb, db, tb):
         # the ufuncs themselves, not `_scaled` and `_sigmoid_of_scaled` (the same passes): their
         # errstate blocks cost a microsecond each, felt on a (32, 64) batch
-        if y is not None:
-            np.abs(xb, out=tb)  # abs and a product: np.copysign(x, -1) has no SIMD loop, slower than both
-            np.multiply(tb, -beta, out=tb)
-            np.exp(tb, out=tb)
-            np.log1p(tb, out=yb)
-            if beta != 1:
-                yb /= beta  # log(2) / 1e-310 is beyond float64: inf is its rounding
-            yb += _positive(xb, out=tb)
+        np.abs(xb, out=tb)  # abs and a product: np.copysign(x, -1) has no SIMD loop, slower than both
+        np.multiply(tb, -beta, out=tb)
+        np.exp(tb, out=tb)
+        np.log1p(tb, out=yb)
+        if beta != 1:
+            yb /= beta  # log(2) / 1e-310 is beyond float64: inf is its rounding
+        yb += _positive(xb, out=tb)
         if d is not None:
             np.multiply(xb, -beta, out=db)
             np.exp(db, out=db)
@@ -851,6 +863,27 @@ def _sigmoid_of_scaled(x: np.ndarray, beta: float, out: np.ndarray) -> np.ndarra
     return np.reciprocal(t, out=t)
 
 
+def _tail_scaled_sigmoid(x: np.ndarray, beta: float) -> tuple[np.ndarray, np.ndarray]:
+    """u = beta x and sigmoid(u) = e / (1 + e), e = exp(u), for the tails of `_fix_tail` (u < 0),
+    where exp(u) cannot overflow. u is floored at -1e4, where e is 0 in every precision, so that
+    a u beyond the float range gives no inf * 0 downstream."""
+    u = np.maximum(_scaled(x, beta), -1e4)
+    with np.errstate(under="ignore"):
+        e = np.exp(u)
+    return u, e / (1 + e)
+
+
+def _tail_sigmoid(x: np.ndarray, beta: float) -> np.ndarray:
+    """sigmoid(beta x) for the tails of `_fix_tail`."""
+    return _tail_scaled_sigmoid(x, beta)[1]
+
+
+def _tail_swish_derivative(x: np.ndarray, beta: float) -> np.ndarray:
+    """Swish's f' = s (1 + beta x (1 - s)), s = sigmoid(beta x), for the tails of `_fix_tail`."""
+    u, s = _tail_scaled_sigmoid(x, beta)
+    return s * (1 + u * (1 - s))
+
+
 def _swish_and_derivative(x: np.ndarray, beta: float, y: np.ndarray, d: np.ndarray | None) -> None:
     """y = x / (1 + exp(-beta x)) and, unless d is None, d = s + beta y (1 - s) with
     s = sigmoid(beta x), sharing 1 + exp(-beta x), in one pass over cache-sized blocks."""
@@ -874,37 +907,49 @@ def _swish_and_derivative(x: np.ndarray, beta: float, y: np.ndarray, d: np.ndarr
 
 
 # exp(-u) of a float32 u = beta * x brings back the rounding of u (and of beta to float32) multiplied
-# by |u|: 33 ulps at u = -66. Past u = -6, where the result is about exp(u), `_tail_in_float64`
-# recomputes those elements in float64. Cost, forward at 1e6 float32: nothing for beta = 1 or a
-# power of two; one min or max where no element is that far out; about 12% for swish(beta=1.5) on
-# N(0, 1) data; in proportion to the tail beyond: 3.5x for swish(beta=10) on N(0, 1) (27% in the
-# tail), 7x where most elements are (swish(beta=1.5) on uniform(-20, 0))
+# by |u|: 33 ulps at u = -66. Past u = -6, where the result is about exp(u), `_fix_tail`
+# recomputes those elements in float64. Cost, forward at 1e6 float32: one min or max where no
+# element is that far out (nothing for a beta that is a power of two); about 12% for
+# swish(beta=1.5) on N(0, 1) data; in proportion to the tail beyond: 3.5x for swish(beta=10) on
+# N(0, 1) (27% in the tail), 7x where most elements are (swish(beta=1.5) on uniform(-20, 0))
 _TAIL32 = 6.0
+# x / (1 + exp(-u)) (swish) overflows exp past u = -88.7 in float32 and -709.8 in float64, where
+# x exp(u) is still a normal float (down to x = -91.8 in float32 at beta = 1): past these u the
+# elements are recomputed from exp(u), which cannot overflow there
+_OVERFLOW_TAIL = {np.dtype(np.float32): 80.0, np.dtype(np.float64): 700.0}
 
 
-def _reaches_tail(x: np.ndarray, beta: float) -> bool:
-    """Whether `_tail_in_float64` has elements to recompute: x is float32, beta not a power
-    of two, and beta * x < -6 somewhere."""
-    if x.dtype != np.float32 or x.size == 0 or math.frexp(beta)[0] in (0.0, 0.5, -0.5):
-        return False
-    bound = -_TAIL32 / beta  # a Python float: no float32 cast to overflow for beta ~ 1e-38
-    return float(x.min()) < bound if beta > 0 else float(x.max()) > bound
+def _tail_bound(x: np.ndarray, beta: float, overflows: bool = False) -> float | None:
+    """The x beyond which (below it for beta > 0, above for beta < 0) `_fix_tail` recomputes
+    elements, or None where no element of x is beyond it: beta x = -6 for a float32 x and a
+    beta that makes beta x round (not a power of two); with `overflows` (a formula in
+    exp(-beta x)), at least where that exp nears overflow."""
+    if beta == 0 or x.size == 0:
+        return None
+    if x.dtype == np.float32 and math.frexp(beta)[0] not in (0.5, -0.5):
+        u = _TAIL32
+    elif overflows and x.dtype in _OVERFLOW_TAIL:
+        u = _OVERFLOW_TAIL[x.dtype]
+    else:
+        return None
+    bound = -u / beta  # a Python float: no float32 cast to overflow for beta ~ 1e-38
+    reached = float(x.min()) < bound if beta > 0 else float(x.max()) > bound
+    return bound if reached else None
 
 
-def _tail_in_float64(fn, x: np.ndarray, y: np.ndarray, beta: float) -> np.ndarray:
-    """y = fn(x) rounded once from float64 where beta * x < -6, for a float32 x and a beta that
-    makes beta * x round (not a power of two); y as it is otherwise."""
-    if not _reaches_tail(x, beta):
-        return y
-    bound = -_TAIL32 / beta
+def _fix_tail(fn, x: np.ndarray, out: np.ndarray, beta: float, bound: float | None) -> np.ndarray:
+    """out = fn(x) where x is beyond `bound` (from `_tail_bound`; nothing where it is None),
+    fn evaluated in float64 and rounded once; out as it is elsewhere."""
+    if bound is None:
+        return out
     in_tail = (lambda v: v < bound) if beta > 0 else (lambda v: v > bound)
     # flat indices, take and put: boolean-mask indexing is 3-4x slower; both are in C order
-    # whatever x's and y's layouts
+    # whatever x's and out's layouts
     tail = np.flatnonzero(in_tail(x.astype(np.float64) if abs(bound) > 3e38 else x))
     if tail.size:
         with np.errstate(over="ignore", under="ignore"):
-            np.put(y, tail, fn(x.take(tail).astype(np.float64)))
-    return y
+            np.put(out, tail, fn(x.take(tail).astype(np.float64)))
+    return out
 
 
 class Softplus(_FusedDerivative):
@@ -929,21 +974,27 @@ class Softplus(_FusedDerivative):
         """f(x) = max(x, 0) + log1p(exp(-beta |x|)) / beta."""
         if x.dtype == np.float32 and _float32_cannot_hold(self.beta):
             return _in_float64(self.function, x)
+        beta = self.beta
         y = self._buffer("output", x)
         d = self._buffer("derivative", x) if self.reuse_buffers else None
-        _softplus_and_derivative(x, self.beta, y, d)
+        _softplus_and_derivative(x, beta, y, d)
+        # f' = 1 / (1 + exp(-beta x)) overflows exp far left: its tail, and with it f's
+        bound = _tail_bound(x, beta, overflows=True)
         if d is not None:
-            self._keep_derivative(x, y, d)
-        return _tail_in_float64(lambda v: _softplus_of(v, self.beta), x, y, self.beta)
+            _fix_tail(lambda v: _tail_sigmoid(v, beta), x, d, beta, bound)
+        self._keep_derivative(x, y, d, beta)
+        return _fix_tail(lambda v: _softplus_of(v, beta), x, y, beta, bound)
 
     def derivative(self, x, y):
         """f'(x) = sigmoid(beta * x)."""
         if x.dtype == np.float32 and _float32_cannot_hold(self.beta):
             return _in_float64(self.derivative, x, y)
-        kept = self._kept_derivative_for(x, y)
+        beta = self.beta
+        kept = self._kept_derivative_for(x, y, beta)
         if kept is not None:
             return kept
-        return _sigmoid_of_scaled(x, self.beta, out=self._buffer("derivative", x))
+        d = _sigmoid_of_scaled(x, beta, out=self._buffer("derivative", x))
+        return _fix_tail(lambda v: _tail_sigmoid(v, beta), x, d, beta, _tail_bound(x, beta, overflows=True))
 
     def second_derivative(self, x, y):
         """f''(x) = beta * s * (1 - s), s = sigmoid(beta x)."""
@@ -1130,13 +1181,12 @@ class Swish(_FusedDerivative):
         if x.dtype == np.float32 and _float32_cannot_hold(beta):
             return _in_float64(self.function, x)
         y = self._buffer("output", x)
-        # f' = s + beta y (1 - s) needs the final y: where the float64 tail changes y, it is computed later
-        d = self._buffer("derivative", x) if self.reuse_buffers and not _reaches_tail(x, beta) else None
+        bound = _tail_bound(x, beta, overflows=True)
+        # f' needs the final y and its own tail: where there is a tail, derivative() computes it
+        d = self._buffer("derivative", x) if self.reuse_buffers and bound is None else None
         _swish_and_derivative(x, beta, y, d)
-        if d is not None:
-            # a learnable beta may be changed between forward and backward: kept for this beta only
-            self._keep_derivative(x, y, d, beta)
-        return _tail_in_float64(lambda v: v * _sigmoid_of_scaled(v, beta, out=np.empty_like(v)), x, y, beta)
+        self._keep_derivative(x, y, d, beta)  # a learnable beta may change before backward
+        return _fix_tail(lambda v: v * _tail_sigmoid(v, beta), x, y, beta, bound)
 
     def derivative(self, x, y):
         """f'(x) = s + beta * f(x) * (1 - s), s = sigmoid(beta x)."""
@@ -1153,7 +1203,7 @@ class Swish(_FusedDerivative):
         if beta != 1:
             t *= beta  # y (1 - s) beta = t s(t)(1 - s(t)) with t = beta x: below 0.23, no overflow
         d += t
-        return d
+        return _fix_tail(lambda v: _tail_swish_derivative(v, beta), x, d, beta, _tail_bound(x, beta, overflows=True))
 
     def backward(self, dvalues):
         """dinputs = dvalues * f'(inputs); with a learnable beta also grads["beta"]."""
@@ -1315,8 +1365,7 @@ class Mish(_FusedDerivative):
         y = self._buffer("output", x)
         d = self._buffer("derivative", x) if self.reuse_buffers else None
         _mish_and_derivative(x, y, d)
-        if d is not None:
-            self._keep_derivative(x, y, d)
+        self._keep_derivative(x, y, d)
         return y
 
     def derivative(self, x, y):

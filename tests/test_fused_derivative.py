@@ -144,3 +144,34 @@ def test_swish_kept_derivative_is_not_used_after_its_learnable_beta_changed():
     got = act.backward(np.ones_like(x))
     s2 = 1 / (1 + np.exp(-2 * x))
     np.testing.assert_allclose(got, s2 + 2 * act.output * (1 - s2), rtol=1e-12)
+
+
+def test_a_forward_that_keeps_nothing_drops_what_the_one_before_kept():
+    # swish(beta=1.5) keeps no f' where the float64 tail changes y; it left the previous forward's
+    # f' in place, which the next backward of the same (refilled) arrays took: Dense's output
+    # buffer in fit is such an array, and fit's diagnostics probe is a forward without backward
+    act = activations.get("swish", beta=1.5)
+    act.reuse_buffers = True
+    x = np.zeros((4, 8), np.float32)
+    act.forward(x)  # keeps f'(0) = 0.5
+    x[:] = -10  # the same array refilled
+    act.forward(x)  # beta x < -6: keeps nothing
+    got = act.backward(np.ones_like(x))
+    u = -15.0
+    s = 1 / (1 + np.exp(-u))
+    np.testing.assert_allclose(got, s * (1 + u * (1 - s)), rtol=1e-6)
+
+
+@pytest.mark.parametrize("name, attribute, old, new", [
+    ("softplus", "beta", 1.0, 4.0), ("elu", "alpha", 1.0, 0.25), ("celu", "alpha", 1.0, 3.0),
+])
+def test_kept_derivative_is_not_used_after_its_parameter_changed(name, attribute, old, new):
+    x = np.linspace(-4, 4, 20001, dtype=np.float32)
+    act = activations.get(name, **{attribute: old})
+    act.reuse_buffers = True
+    act.forward(x)  # keeps f' for the old parameter
+    setattr(act, attribute, new)
+    got = act.backward(np.ones_like(x))
+    expected = activations.get(name, **{attribute: new}).derivative(x, act.output)
+    np.testing.assert_array_equal(got, expected)
+    assert not np.array_equal(got, activations.get(name, **{attribute: old}).derivative(x, act.output))
