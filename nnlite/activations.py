@@ -540,8 +540,10 @@ def _elu_derivative(x: np.ndarray, out: np.ndarray, scratch: np.ndarray,
 
 
 # Below this many elements the float32 ELU family's arrays stay in cache anyway and the per-call
-# cost of the block passes decides: np.expm1 and np.exp in float64 are faster up to about 4096
-# elements, and equal at 8000 (fit mode, 2026-12-01)
+# cost of the block passes decides. Where it changes depends on the CPU: on the AVX-512 machine
+# of 2026-12-01 the float64 path was faster up to 16384 elements (fit mode); on AVX2, where
+# numpy's float64 expm1 and exp are scalar libm, the block passes win earlier (the float32
+# np.expm1 path they replaced crossed at 4096-8192)
 _FUSE_MIN_SIZE = 8192
 
 
@@ -586,8 +588,9 @@ class _ExponentialLinear(_FusedDerivative, register=False):
     reduction (`nnlite._exp32`: within 0.859 and 0.952 ulp; see `_FusedDerivative`
     for when f' is kept). float64 takes np.expm1 and np.exp; so do smaller float32
     inputs, in float64 and rounded once (within 0.501 ulp), because numpy's float32
-    expm1 and exp depend on the CPU: glibc's on AVX2 (0.75 and 2.3 ulp), SVML's
-    expm1 on AVX-512 (2.85 ulp). The two float32 paths agree within 2 ulp, except
+    expm1 and exp depend on the CPU: expm1 is glibc's on AVX2 (0.75 ulp) and SVML's
+    on AVX-512 (2.85 ulp), numpy's own SIMD exp 2.3 and 2.54 ulp. The two float32
+    paths agree within 2 ulp, except
     CELU's f' with alpha != 1 far left, where exp amplifies the float32 rounding of
     x / alpha on the block path (up to 80 ulp apart at alpha = 0.1, 42 at alpha = 3).
     Intermediate underflow never raises, whatever np.seterr says.
@@ -960,7 +963,10 @@ class Softplus(_FusedDerivative):
     f'(x) = sigmoid(beta * x)
     f''(x) = beta * sigmoid(beta x) * (1 - sigmoid(beta x))
     Any beta > 0: beta x beyond the float range saturates exp to its correct limit.
-    In `Sequential.fit` forward computes f' along with f (see `_FusedDerivative`).
+    float32 f comes from numpy's float32 exp and log1p, whose accuracy depends on the
+    CPU: within 1.75 ulp of mpmath on the tests' points with glibc's log1p (AVX2), 3.03
+    ulp on a dense grid of [-30, 30] with SVML's (AVX-512). In `Sequential.fit` forward
+    computes f' along with f (see `_FusedDerivative`).
     """
 
     name = "softplus"
