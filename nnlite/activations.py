@@ -264,7 +264,7 @@ def _sigmoid(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     For x below about -709 (float64; -88 in float32) exp(-x) overflows to inf
     and 1 / inf = 0, so that overflow is silenced rather than avoided: this is
     3-4x faster than the branching form. The true value there is subnormal, not 0:
-    `Sigmoid` recomputes those elements (`_fix_tail`).
+    `Sigmoid` recomputes those elements (`_put_tail`).
     """
     t = np.negative(x, out=out)
     with np.errstate(over="ignore"):
@@ -358,7 +358,7 @@ class Sigmoid(Activation):
         """f(x) = 1 / (1 + exp(-x)), accurate in relative terms for every x (far left, where
         exp(-x) overflows, from exp(x) / (1 + exp(x)))."""
         y = _sigmoid(x, out=self._buffer("output", x))
-        return _fix_tail(lambda v: _tail_sigmoid(v, 1.0), x, y, 1.0, _tail_bound(x, 1.0, overflows=True))
+        return _put_tail(lambda v: _tail_sigmoid(v, 1.0), x, y, _tail(x, 1.0, overflows=True))
 
     def derivative(self, x, y):
         """f'(x) = e / (1 + e)^2 with e = exp(-|x|), relative accuracy in both tails."""
@@ -850,13 +850,6 @@ def _softplus_and_derivative(x: np.ndarray, beta: float, y: np.ndarray, d: np.nd
         in_blocks(x, (y, d), np.empty((1, scratch_size(x)), x.dtype), work)
 
 
-def _softplus_of(x: np.ndarray, beta: float) -> np.ndarray:
-    """max(x, 0) + log1p(exp(-beta |x|)) / beta, as a new array."""
-    y = np.empty_like(x)
-    _softplus_and_derivative(x, beta, y, None)
-    return y
-
-
 def _sigmoid_of_scaled(x: np.ndarray, beta: float, out: np.ndarray) -> np.ndarray:
     """sigmoid(beta x) = 1 / (1 + exp(-beta x)) in four passes (see `_sigmoid`)."""
     t = _scaled(x, -beta, out=out)
@@ -866,53 +859,76 @@ def _sigmoid_of_scaled(x: np.ndarray, beta: float, out: np.ndarray) -> np.ndarra
     return np.reciprocal(t, out=t)
 
 
-def _tail_scaled_sigmoid(x: np.ndarray, beta: float) -> tuple[np.ndarray, np.ndarray]:
-    """u = beta x and sigmoid(u) = e / (1 + e), e = exp(u), for the tails of `_fix_tail` (u < 0),
-    where exp(u) cannot overflow. u is floored at -1e4, where e is 0 in every precision, so that
-    a u beyond the float range gives no inf * 0 downstream."""
+def _tail_exp(x: np.ndarray, beta: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """u = beta x, h = exp(u / 2) and e = h * h = exp(u), for the tails of `_put_tail` (u < 0),
+    where exp(u) cannot overflow. Products with h twice keep their digits where e alone would be
+    subnormal (x e^u is a normal float for x = -7.5e302 at beta = 1e-300). u is floored at
+    -1e4, where h is 0 in every precision, so a u beyond the float range gives no inf * 0."""
     u = np.maximum(_scaled(x, beta), -1e4)
-    with np.errstate(under="ignore"):
-        e = np.exp(u)
-    return u, e / (1 + e)
+    h = np.exp(0.5 * u)
+    return u, h, h * h
 
 
 def _tail_sigmoid(x: np.ndarray, beta: float) -> np.ndarray:
-    """sigmoid(beta x) for the tails of `_fix_tail`."""
-    return _tail_scaled_sigmoid(x, beta)[1]
+    """sigmoid(beta x) = e / (1 + e), e = exp(beta x), for the tails of `_put_tail`."""
+    _, _, e = _tail_exp(x, beta)
+    return e / (1 + e)
+
+
+def _tail_softplus(x: np.ndarray, beta: float) -> np.ndarray:
+    """log1p(e) / beta, e = exp(beta x), for the tails of `_put_tail`; past beta x = -40, where
+    log1p(e) = e to every digit, h (h / beta), which neither underflows early nor overflows."""
+    u, h, e = _tail_exp(x, beta)
+    return np.where(u < -40, h * (h / beta), np.log1p(e) / beta)
+
+
+def _tail_swish(x: np.ndarray, beta: float) -> np.ndarray:
+    """x sigmoid(beta x) = (x h) h / (1 + e), for the tails of `_put_tail`."""
+    _, h, e = _tail_exp(x, beta)
+    return (x * h) * h / (1 + e)
 
 
 def _tail_swish_derivative(x: np.ndarray, beta: float) -> np.ndarray:
-    """Swish's f' = s (1 + beta x (1 - s)), s = sigmoid(beta x), for the tails of `_fix_tail`."""
-    u, s = _tail_scaled_sigmoid(x, beta)
-    return s * (1 + u * (1 - s))
+    """Swish's f' = s (1 + u (1 - s)), s = sigmoid(u), u = beta x, for the tails of `_put_tail`."""
+    u, h, e = _tail_exp(x, beta)
+    s = e / (1 + e)
+    return ((1 + u * (1 - s)) * h) * h / (1 + e)
 
 
 def _swish_and_derivative(x: np.ndarray, beta: float, y: np.ndarray, d: np.ndarray | None) -> None:
-    """y = x / (1 + exp(-beta x)) and, unless d is None, d = s + beta y (1 - s) with
-    s = sigmoid(beta x), sharing 1 + exp(-beta x), in one pass over cache-sized blocks."""
+    """y = x / (1 + exp(-beta x)) and, unless d is None, d = s (1 + u (1 - s)) with u = beta x
+    and s = sigmoid(u), sharing 1 + exp(-u), in one pass over cache-sized blocks; the same
+    passes as `Swish.derivative`."""
 
     def work(xb, yb, db, tb, wb):
-        np.multiply(xb, -beta, out=tb)  # not `_scaled`: see `_softplus_and_derivative`
-        np.exp(tb, out=tb)  # exp(-beta x) = inf gives x / inf = 0, the correct limit
+        np.multiply(xb, -beta, out=wb)  # -u; not `_scaled`: see `_softplus_and_derivative`
+        np.exp(wb, out=tb)  # exp(-u) = inf gives x / inf = 0, the correct limit
         tb += 1
         np.divide(xb, tb, out=yb)
         if d is None:
             return
         np.reciprocal(tb, out=db)  # s
-        np.subtract(1, db, out=wb)
-        wb *= yb
-        if beta != 1:
-            wb *= beta  # y (1 - s) beta = t s(t)(1 - s(t)) with t = beta x: below 0.23, no overflow
-        db += wb
+        _swish_derivative_from(db, wb, tb)
 
     with np.errstate(over="ignore", under="ignore"):
         in_blocks(x, (y, d), np.empty((2, scratch_size(x)), x.dtype), work)
 
 
+def _swish_derivative_from(s: np.ndarray, minus_u: np.ndarray, scratch: np.ndarray) -> None:
+    """s becomes s (1 + u (1 - s)), from s = sigmoid(u) and -u (overwritten). u, not beta y:
+    y = x s underflows first (to 0 for x = -6.9e-36 at beta = 1e38, where f' = -1.5e-297); it is
+    clipped to +-1e4, where s (1 - s) is 0 in every precision, so an infinite u gives no inf * 0."""
+    minus_u.clip(-1e4, 1e4, out=minus_u)  # the method: np.clip adds a wrapper call, felt on small batches
+    np.subtract(1, s, out=scratch)
+    scratch *= minus_u
+    np.subtract(1, scratch, out=scratch)
+    s *= scratch
+
+
 # exp(-u) of a float32 u = beta * x brings back the rounding of u (and of beta to float32) multiplied
-# by |u|: 33 ulps at u = -66. Past u = -6, where the result is about exp(u), `_fix_tail`
-# recomputes those elements in float64. Cost, forward at 1e6 float32: one min or max where no
-# element is that far out (nothing for a beta that is a power of two); about 12% for
+# by |u|: 33 ulps at u = -66. Past u = -6, where the result is about exp(u), `_put_tail`
+# recomputes those elements in float64 (`_tail`, `_put_tail`). Cost, forward at 1e6 float32: one min or max where no
+# element is that far out (every beta: see `_OVERFLOW_TAIL`); about 12% for
 # swish(beta=1.5) on N(0, 1) data; in proportion to the tail beyond: 3.5x for swish(beta=10) on
 # N(0, 1) (27% in the tail), 7x where most elements are (swish(beta=1.5) on uniform(-20, 0))
 _TAIL32 = 6.0
@@ -922,11 +938,10 @@ _TAIL32 = 6.0
 _OVERFLOW_TAIL = {np.dtype(np.float32): 80.0, np.dtype(np.float64): 700.0}
 
 
-def _tail_bound(x: np.ndarray, beta: float, overflows: bool = False) -> float | None:
-    """The x beyond which (below it for beta > 0, above for beta < 0) `_fix_tail` recomputes
-    elements, or None where no element of x is beyond it: beta x = -6 for a float32 x and a
-    beta that makes beta x round (not a power of two); with `overflows` (a formula in
-    exp(-beta x)), at least where that exp nears overflow."""
+def _tail(x: np.ndarray, beta: float, overflows: bool = False) -> np.ndarray | None:
+    """Flat C-order indices of the elements `_put_tail` recomputes, or None where there are
+    none: beta x < -6 for a float32 x and a beta that makes beta x round (not a power of two);
+    with `overflows` (a formula in exp(-beta x)), at least where that exp nears overflow."""
     if beta == 0 or x.size == 0:
         return None
     if x.dtype == np.float32 and math.frexp(beta)[0] not in (0.5, -0.5):
@@ -936,20 +951,19 @@ def _tail_bound(x: np.ndarray, beta: float, overflows: bool = False) -> float | 
     else:
         return None
     bound = -u / beta  # a Python float: no float32 cast to overflow for beta ~ 1e-38
-    reached = float(x.min()) < bound if beta > 0 else float(x.max()) > bound
-    return bound if reached else None
-
-
-def _fix_tail(fn, x: np.ndarray, out: np.ndarray, beta: float, bound: float | None) -> np.ndarray:
-    """out = fn(x) where x is beyond `bound` (from `_tail_bound`; nothing where it is None),
-    fn evaluated in float64 and rounded once; out as it is elsewhere."""
-    if bound is None:
-        return out
-    in_tail = (lambda v: v < bound) if beta > 0 else (lambda v: v > bound)
+    # fmin/fmax: a NaN elsewhere in x must not hide the tail (NaN elements stay NaN)
+    if not (float(np.fmin.reduce(x, axis=None)) < bound if beta > 0 else float(np.fmax.reduce(x, axis=None)) > bound):
+        return None
+    v = x.astype(np.float64) if abs(bound) > 3e38 else x
     # flat indices, take and put: boolean-mask indexing is 3-4x slower; both are in C order
     # whatever x's and out's layouts
-    tail = np.flatnonzero(in_tail(x.astype(np.float64) if abs(bound) > 3e38 else x))
-    if tail.size:
+    return np.flatnonzero(v < bound if beta > 0 else v > bound)
+
+
+def _put_tail(fn, x: np.ndarray, out: np.ndarray, tail: np.ndarray | None) -> np.ndarray:
+    """out = fn(x) at the flat indices `tail` (from `_tail`; nothing where it is None), fn
+    evaluated in float64 and rounded once; out as it is elsewhere."""
+    if tail is not None:
         with np.errstate(over="ignore", under="ignore"):
             np.put(out, tail, fn(x.take(tail).astype(np.float64)))
     return out
@@ -985,11 +999,11 @@ class Softplus(_FusedDerivative):
         d = self._buffer("derivative", x) if self.reuse_buffers else None
         _softplus_and_derivative(x, beta, y, d)
         # f' = 1 / (1 + exp(-beta x)) overflows exp far left: its tail, and with it f's
-        bound = _tail_bound(x, beta, overflows=True)
+        tail = _tail(x, beta, overflows=True)
         if d is not None:
-            _fix_tail(lambda v: _tail_sigmoid(v, beta), x, d, beta, bound)
+            _put_tail(lambda v: _tail_sigmoid(v, beta), x, d, tail)
         self._keep_derivative(x, y, d, beta)
-        return _fix_tail(lambda v: _softplus_of(v, beta), x, y, beta, bound)
+        return _put_tail(lambda v: _tail_softplus(v, beta), x, y, tail)
 
     def derivative(self, x, y):
         """f'(x) = sigmoid(beta * x)."""
@@ -1000,7 +1014,7 @@ class Softplus(_FusedDerivative):
         if kept is not None:
             return kept
         d = _sigmoid_of_scaled(x, beta, out=self._buffer("derivative", x))
-        return _fix_tail(lambda v: _tail_sigmoid(v, beta), x, d, beta, _tail_bound(x, beta, overflows=True))
+        return _put_tail(lambda v: _tail_sigmoid(v, beta), x, d, _tail(x, beta, overflows=True))
 
     def second_derivative(self, x, y):
         """f''(x) = beta * s * (1 - s), s = sigmoid(beta x)."""
@@ -1155,7 +1169,7 @@ class Swish(_FusedDerivative):
     Elfwing et al., 2018).
 
     f(x)     = x * sigmoid(beta * x)
-    f'(x)    = s + beta * f(x) * (1 - s),  s = sigmoid(beta * x)
+    f'(x)    = s + beta * f(x) * (1 - s) = s (1 + u (1 - s)),  u = beta * x, s = sigmoid(u)
     df/dbeta = x^2 s (1 - s), computed as f(x) * x * sigmoid(-beta x) (accurate in
                both tails, where f(x) * (x - f(x)) cancels to 0)
     beta is fixed (`learnable=False`) or a parameter in `params["beta"]`. Any
@@ -1187,29 +1201,27 @@ class Swish(_FusedDerivative):
         if x.dtype == np.float32 and _float32_cannot_hold(beta):
             return _in_float64(self.function, x)
         y = self._buffer("output", x)
-        bound = _tail_bound(x, beta, overflows=True)
-        # f' needs the final y and its own tail: where there is a tail, derivative() computes it
-        d = self._buffer("derivative", x) if self.reuse_buffers and bound is None else None
+        d = self._buffer("derivative", x) if self.reuse_buffers else None
         _swish_and_derivative(x, beta, y, d)
+        tail = _tail(x, beta, overflows=True)
+        if d is not None:
+            _put_tail(lambda v: _tail_swish_derivative(v, beta), x, d, tail)
         self._keep_derivative(x, y, d, beta)  # a learnable beta may change before backward
-        return _fix_tail(lambda v: v * _tail_sigmoid(v, beta), x, y, beta, bound)
+        return _put_tail(lambda v: _tail_swish(v, beta), x, y, tail)
 
     def derivative(self, x, y):
-        """f'(x) = s + beta * f(x) * (1 - s), s = sigmoid(beta x)."""
+        """f'(x) = s (1 + u (1 - s)), u = beta x, s = sigmoid(u), from x (see `_swish_derivative_from`)."""
         beta = self.beta
         if x.dtype == np.float32 and _float32_cannot_hold(beta):
             return _in_float64(self.derivative, x, y)
         kept = self._kept_derivative_for(x, y, beta)
         if kept is not None:
             return kept
-        d = self._buffer("derivative", x)
-        s = _sigmoid_of_scaled(x, beta, out=d)
-        t = np.subtract(1, s, out=self._buffer("scratch", x))
-        t *= y
-        if beta != 1:
-            t *= beta  # y (1 - s) beta = t s(t)(1 - s(t)) with t = beta x: below 0.23, no overflow
-        d += t
-        return _fix_tail(lambda v: _tail_swish_derivative(v, beta), x, d, beta, _tail_bound(x, beta, overflows=True))
+        with np.errstate(over="ignore", under="ignore"):  # as the block path of fit mode
+            s = _sigmoid_of_scaled(x, beta, out=self._buffer("derivative", x))
+            minus_u = np.multiply(x, -beta, out=self._buffer("scratch", x))
+            _swish_derivative_from(s, minus_u, self._buffer("scratch2", x))
+        return _put_tail(lambda v: _tail_swish_derivative(v, beta), x, s, _tail(x, beta, overflows=True))
 
     def backward(self, dvalues):
         """dinputs = dvalues * f'(inputs); with a learnable beta also grads["beta"]."""

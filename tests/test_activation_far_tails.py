@@ -4,7 +4,8 @@
 x / (1 + exp(-beta x)) became x / inf = -0 there, while x exp(beta x) is still a normal float
 down to x = -91.8 (float32, beta = 1): swish was 1.7e7 ulps off (at x = -91.16, -2.35e-38),
 its f' as much, and sigmoid, softplus' f', gave 0 for subnormal true values. Those elements are
-now recomputed from exp(beta x), which cannot overflow there.
+now recomputed from exp(beta x) = h * h, h = exp(beta x / 2), which cannot overflow there and
+keeps its digits where exp(beta x) alone would be subnormal.
 """
 
 from __future__ import annotations
@@ -67,9 +68,9 @@ def test_far_left_values_and_derivatives_are_the_true_ones_rounded(name, beta, d
         # sigmoid's f' is e / (1 + e)^2 from numpy's float32 exp (up to 2.5 ulp), not a tail
         assert f_ulps <= 1.0 and d_ulps <= (3.0 if name == "sigmoid" else 1.0), (f_ulps, d_ulps)
     else:
-        # exp(beta x) is subnormal past beta x = -708.4, its digits lost: within 720 of the subnormal
-        # spacings there (the value was 0), not every digit
-        assert f_ulps <= 1000 and d_ulps <= 1000, (f_ulps, d_ulps)
+        # e^u = h * h with h = exp(u / 2) keeps the digits that a subnormal exp(u) loses (before
+        # that change: 720 subnormal spacings off, and 0 before the tail existed)
+        assert f_ulps <= 3 and d_ulps <= 3, (f_ulps, d_ulps)
 
 
 def test_swish_with_beta_zero_has_no_tail():
@@ -78,3 +79,62 @@ def test_swish_with_beta_zero_has_no_tail():
     with np.errstate(all="raise"):
         np.testing.assert_array_equal(act.forward(x), x / 2)
         np.testing.assert_array_equal(act.backward(np.ones_like(x)), np.full_like(x, 0.5))
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "softplus", "swish"])
+def test_a_nan_elsewhere_does_not_hide_the_tail(name):
+    # the tail was found from x.min(), which a single NaN turns into NaN
+    x = np.array([-100.0, np.nan], np.float32)
+    act = activations.get(name)
+    with np.errstate(all="raise", under="ignore"):
+        y = act.forward(x)
+        d = act.backward(np.ones_like(x))
+    f, df = _reference(name, 1.0)
+    with mp.workdps(40):
+        assert _ulps(y[:1], [f(mp.mpf(-100))], np.float32) <= 1
+        assert _ulps(d[:1], [df(mp.mpf(-100))], np.float32) <= (3 if name == "sigmoid" else 1)
+    assert np.isnan(y[1]) and np.isnan(d[1])
+
+
+@pytest.mark.parametrize("name, beta, x", [
+    ("swish", 1e-300, -7.48e302), ("softplus", 1e-300, -7.49e302), ("swish", 1e-38, -7.55e40),
+    ("swish", 1e-5, -7.1e7), ("swish", 1e38, -6.9e-36), ("swish", -1e-300, 7.48e302),
+])
+def test_extreme_beta_in_float64_keeps_normal_results(name, beta, x):
+    # exp(beta x) underflows (or is subnormal) where the result is a normal float: swish gave -0
+    # for the first ones, and its f' from beta y the wrong sign for beta = 1e38 (y = x s underflows)
+    act = activations.get(name, beta=beta)
+    xs = np.array([x])
+    with np.errstate(all="raise", under="ignore"):
+        y = act.forward(xs)
+        d = act.backward(np.ones_like(xs))
+    f, df = _reference(name, beta)
+    with mp.workdps(60):
+        ref_f, ref_d = f(mp.mpf(x)), df(mp.mpf(x))
+    assert abs(float(ref_f)) > np.finfo(np.float64).tiny or abs(float(ref_d)) > np.finfo(np.float64).tiny
+    np.testing.assert_allclose(y[0], float(ref_f), rtol=1e-13)
+    np.testing.assert_allclose(d[0], float(ref_d), rtol=1e-11)
+
+
+def test_swish_float32_derivative_with_a_huge_beta():
+    # beta y (1 - s) with y = x s subnormal in float32 lost its digits: 130 ulps
+    act = activations.get("swish", beta=1e38)
+    x = np.array([-5.7e-38, -3e-38, 1e-38], np.float32)
+    d = act.derivative(x, act.function(x))
+    _, df = _reference("swish", 1e38)
+    with mp.workdps(40):
+        assert _ulps(d, [df(mp.mpf(v)) for v in x.tolist()], np.float32) <= 4
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_swish_fit_mode_keeps_its_derivative_with_a_tail_and_does_not_raise(dtype):
+    x = np.linspace(-3, 3, 10000).astype(dtype)
+    x[5] = -100 if dtype == np.float32 else -720
+    act = activations.get("swish")
+    act.reuse_buffers = True
+    with np.errstate(all="raise"):
+        act.forward(x)
+        assert act._buffers.get("kept derivative") is not None  # f' kept, tail included
+        got = act.backward(np.ones_like(x)).copy()
+        fresh = activations.get("swish")
+        np.testing.assert_array_equal(got, fresh.derivative(x, fresh.function(x)))
