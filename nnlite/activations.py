@@ -575,7 +575,8 @@ class _FusedDerivative(Activation, register=False):
         self._buffers["kept derivative"] = (x, y, d, params)
 
     def _kept_derivative_for(self, x: np.ndarray, y: np.ndarray, params: Any = None) -> np.ndarray | None:
-        kept = self._buffers.pop("kept derivative", None)
+        store = self.__dict__.get("_buffer_store")  # not created outside fit mode
+        kept = store.pop("kept derivative", None) if store else None
         if kept is not None and kept[0] is x and kept[1] is y and kept[3] == params:
             return kept[2]
         return None
@@ -1227,7 +1228,7 @@ class Swish(_FusedDerivative):
         """dinputs = dvalues * f'(inputs); with a learnable beta also grads["beta"]."""
         dinputs = super().backward(dvalues)
         if self.learnable:
-            x, y = self.inputs, self.output
+            x, y = np.atleast_1d(self.inputs), np.atleast_1d(self.output)  # 0-d: exp would give a scalar
             if x.dtype == np.float32 and _float32_cannot_hold(self.beta):
                 x, y = x.astype(np.float64), y.astype(np.float64)
             # x sigmoid(-beta x) = x / (1 + exp(beta x)): x - y would cancel to 0 for large beta x

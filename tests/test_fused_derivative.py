@@ -175,3 +175,22 @@ def test_kept_derivative_is_not_used_after_its_parameter_changed(name, attribute
     expected = activations.get(name, **{attribute: new}).derivative(x, act.output)
     np.testing.assert_array_equal(got, expected)
     assert not np.array_equal(got, activations.get(name, **{attribute: old}).derivative(x, act.output))
+
+
+def test_learnable_swish_backward_on_a_0d_input():
+    # np.exp of a 0-d array is a scalar, which np.divide(..., out=) refused
+    act = activations.get("swish", beta=1.5, learnable=True)
+    x = np.float64(0.5)
+    act.forward(np.array(x))
+    act.backward(np.array(2.0))
+    s = 1 / (1 + np.exp(-1.5 * x))
+    np.testing.assert_allclose(act.grads["beta"][0], 2.0 * x * x * s * (1 - s), rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["softplus", "swish", "elu", "mish"])
+def test_no_buffer_store_outside_fit_mode(name):
+    # backward looked for a kept f' through the store, creating an empty one (which copy.copy shares)
+    act = activations.get(name)
+    act.forward(np.arange(3.0))
+    act.backward(np.ones(3))
+    assert "_buffer_store" not in vars(act)
