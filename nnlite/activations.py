@@ -574,6 +574,18 @@ class _FusedDerivative(Activation, register=False):
         # validation forward has no backward to take it)
         self._buffers["kept derivative"] = (x, y, d, params)
 
+    def _with_tails(self, x: np.ndarray, beta: float, kernel, tail_f, tail_d) -> np.ndarray:
+        """f (and in fit mode f', kept) of Softplus and Swish: kernel(x, beta, y, d) on the
+        blocks, then the tails (`_tail`, overflows=True) of both from tail_f and tail_d."""
+        y = self._buffer("output", x)
+        d = self._buffer("derivative", x) if self.reuse_buffers else None
+        kernel(x, beta, y, d)
+        tail = _tail(x, beta, overflows=True)
+        if d is not None:
+            _put_tail(lambda v: tail_d(v, beta), x, d, tail)
+        self._keep_derivative(x, y, d, beta)  # with beta: Swish's may be learned between the two
+        return _put_tail(lambda v: tail_f(v, beta), x, y, tail)
+
     def _kept_derivative_for(self, x: np.ndarray, y: np.ndarray, params: Any = None) -> np.ndarray | None:
         store = self.__dict__.get("_buffer_store")  # not created outside fit mode
         kept = store.pop("kept derivative", None) if store else None
@@ -591,10 +603,10 @@ class _ExponentialLinear(_FusedDerivative, register=False):
     inputs, in float64 and rounded once (within 0.501 ulp), because numpy's float32
     expm1 and exp depend on the CPU: expm1 is glibc's on AVX2 (0.75 ulp) and SVML's
     on AVX-512 (2.85 ulp), numpy's own SIMD exp 2.3 and 2.54 ulp. The two float32
-    paths agree within 2 ulp, except
-    CELU's f' with alpha != 1 far left, where exp amplifies the float32 rounding of
-    x / alpha on the block path (up to 80 ulp apart at alpha = 0.1, 42 at alpha = 3).
-    Intermediate underflow never raises, whatever np.seterr says.
+    paths agree within 2 ulp, except CELU's f' with alpha != 1 far left, where exp
+    amplifies the float32 rounding of x / alpha on the block path (up to 80 ulp apart
+    at alpha = 0.1, 42 at alpha = 3). Intermediate underflow never raises, whatever
+    np.seterr says.
     """
 
     def _family_function(self, x: np.ndarray, alpha: float, inner: float = 1.0, slope: float = 1.0) -> np.ndarray:
@@ -995,16 +1007,8 @@ class Softplus(_FusedDerivative):
         """f(x) = max(x, 0) + log1p(exp(-beta |x|)) / beta."""
         if x.dtype == np.float32 and _float32_cannot_hold(self.beta):
             return _in_float64(self.function, x)
-        beta = self.beta
-        y = self._buffer("output", x)
-        d = self._buffer("derivative", x) if self.reuse_buffers else None
-        _softplus_and_derivative(x, beta, y, d)
         # f' = 1 / (1 + exp(-beta x)) overflows exp far left: its tail, and with it f's
-        tail = _tail(x, beta, overflows=True)
-        if d is not None:
-            _put_tail(lambda v: _tail_sigmoid(v, beta), x, d, tail)
-        self._keep_derivative(x, y, d, beta)
-        return _put_tail(lambda v: _tail_softplus(v, beta), x, y, tail)
+        return self._with_tails(x, self.beta, _softplus_and_derivative, _tail_softplus, _tail_sigmoid)
 
     def derivative(self, x, y):
         """f'(x) = sigmoid(beta * x)."""
@@ -1201,14 +1205,7 @@ class Swish(_FusedDerivative):
         beta = self.beta
         if x.dtype == np.float32 and _float32_cannot_hold(beta):
             return _in_float64(self.function, x)
-        y = self._buffer("output", x)
-        d = self._buffer("derivative", x) if self.reuse_buffers else None
-        _swish_and_derivative(x, beta, y, d)
-        tail = _tail(x, beta, overflows=True)
-        if d is not None:
-            _put_tail(lambda v: _tail_swish_derivative(v, beta), x, d, tail)
-        self._keep_derivative(x, y, d, beta)  # a learnable beta may change before backward
-        return _put_tail(lambda v: _tail_swish(v, beta), x, y, tail)
+        return self._with_tails(x, beta, _swish_and_derivative, _tail_swish, _tail_swish_derivative)
 
     def derivative(self, x, y):
         """f'(x) = s (1 + u (1 - s)), u = beta x, s = sigmoid(u), from x (see `_swish_derivative_from`)."""
