@@ -1179,8 +1179,9 @@ class Swish(_FusedDerivative):
                both tails, where f(x) * (x - f(x)) cancels to 0)
     beta is fixed (`learnable=False`) or a parameter in `params["beta"]`. Any
     finite beta; a beta gradient beyond the float range is +-inf, without a warning.
-    At x = -inf f is NaN (-inf / inf), and f' at +-inf (0 * inf): infinite inputs
-    are outside nnlite's contract, and their limits would cost passes over memory here.
+    At x = -inf (beta > 0) f is NaN (-inf / inf): infinite inputs are outside
+    nnlite's contract, and the limit would cost a pass over memory here; f' takes
+    its limits at +-inf (1 and -0), as u = beta x is clipped to +-1e4 for it.
     f and f' share 1 + exp(-beta x): in `Sequential.fit` forward computes both (see
     `_FusedDerivative`).
     """

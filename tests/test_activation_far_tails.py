@@ -138,3 +138,14 @@ def test_swish_fit_mode_keeps_its_derivative_with_a_tail_and_does_not_raise(dtyp
         got = act.backward(np.ones_like(x)).copy()
         fresh = activations.get("swish")
         np.testing.assert_array_equal(got, fresh.derivative(x, fresh.function(x)))
+
+
+@pytest.mark.parametrize("beta", [1.0, -1.5])
+def test_swish_derivative_takes_its_limits_at_infinities(beta):
+    # f' was 0 * inf = NaN there; u = beta x is now clipped for it
+    act = activations.get("swish", beta=beta)
+    x = np.array([np.inf, -np.inf], np.float32) * np.sign(beta)  # u = +inf, then -inf
+    with np.errstate(invalid="ignore"):  # f(-inf) is -inf / inf = NaN, as documented
+        act.forward(x)
+    d = act.backward(np.ones_like(x))
+    assert d[0] == 1 and d[1] == 0 and np.signbit(d[1])
