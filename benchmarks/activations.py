@@ -21,6 +21,7 @@ import argparse
 import importlib
 import json
 import math
+import platform
 import shutil
 import subprocess
 import sys
@@ -265,6 +266,7 @@ def main(argv=None):
         print(f"torch {torch.__version__} on {args.threads} threads")
     else:
         print("torch not installed: its columns are empty (pip install torch)")
+    print(machine_line())
     baseline = load_baseline(args.baseline) if args.baseline else None
     if baseline is not None:
         print(f"baseline: nnlite at {args.baseline}")
@@ -275,6 +277,31 @@ def main(argv=None):
         with open(args.json, "w") as fh:
             json.dump(rows, fh, indent=1)
     return rows
+
+
+def machine() -> dict:
+    """The CPU and the SIMD targets numpy dispatches its float32 exp, expm1 and log1p to: the
+    ratios against the floor depend on them (on AVX2 numpy's float32 expm1 and log1p are scalar
+    libm, on AVX-512 SVML's vector loops), so a run is read with them."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as fh:
+            cpu = next(line.split(":", 1)[1].strip() for line in fh if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    try:
+        from numpy.lib import introspect  # numpy >= 2.0
+        targets = {name: introspect.opt_func_info(func_name=name)[name]["ff"]["current"]
+                   for name in ("exp", "expm1", "log1p")}
+    except (ImportError, KeyError):
+        targets = {}
+    return {"cpu": cpu, "numpy": np.__version__, "float32_dispatch": targets}
+
+
+def machine_line() -> str:
+    m = machine()
+    targets = ", ".join(f"{k} {v}" for k, v in m["float32_dispatch"].items()) or "unknown"
+    return f"cpu: {m['cpu']}; numpy {m['numpy']} float32 dispatch: {targets}"
 
 
 if __name__ == "__main__":

@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
     os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
 
-    results = {}
+    results = {"machine": activations.machine()}
     print("== activations")
     results["activations"] = activations.main(["--sizes", "1e6"] if args.quick else [])
     print("\n== entropy")
