@@ -56,6 +56,9 @@ def _monitored(owner: str, monitor: str, logs: Mapping[str, Any]) -> float:
 class EarlyStopping(Callback):
     """Stop when `monitor` has not improved by more than `min_delta` for `patience` epochs.
 
+    Training ends at the (patience + 1)-th epoch in a row without improvement,
+    counted as PyTorch's ReduceLROnPlateau counts bad epochs (Keras' EarlyStopping
+    ends one epoch sooner: its patience=5 is patience=4 here).
     Improvement: value < best - min_delta (mode "min", the default for
     losses) or value > best + min_delta (mode "max", the default for
     accuracies). With `restore_best_weights` the parameters and layer state
