@@ -28,27 +28,29 @@ def _flat(x: np.ndarray) -> tuple[np.ndarray, bool]:
     return np.empty(x.size, x.dtype), False
 
 
-def scratch_size(x: np.ndarray) -> int:
-    """The length of the scratch arrays `in_blocks` needs for `x`."""
-    return min(x.size, BLOCK)
+def scratch_size(x: np.ndarray, block: int = BLOCK) -> int:
+    """The length of the scratch arrays `in_blocks` needs for `x` (in blocks of `block`)."""
+    return min(x.size, block)
 
 
 def in_blocks(x: np.ndarray, outs: Sequence[np.ndarray | None], scratch: Sequence[np.ndarray],
-              work: Callable[..., None]) -> None:
-    """work(x_block, *out_blocks, *scratch_blocks) for consecutive flat blocks of `x`.
+              work: Callable[..., None], block: int = BLOCK) -> None:
+    """work(x_block, *out_blocks, *scratch_blocks) for consecutive flat blocks of `x`
+    (`block` elements each, the last one shorter).
 
     `outs` are arrays of x's shape (any layout, none of them x itself), or None
     for a result not wanted: work then writes that one into a block-sized array
-    that is dropped. `scratch` are 1-D arrays of at least `scratch_size(x)`
-    elements, cut to each block's length (for one block, exactly `scratch_size(x)`).
+    that is dropped. `scratch` are 1-D arrays of at least `scratch_size(x, block)`
+    elements, cut to each block's length (for one block, exactly that many).
     """
     flat = np.ascontiguousarray(x).reshape(-1)
-    targets = [_flat(out) if out is not None else (np.empty(scratch_size(x), x.dtype), None) for out in outs]
-    if flat.size <= BLOCK:  # one block: no slicing (small arrays are where per-call costs show)
+    targets = [_flat(out) if out is not None else (np.empty(scratch_size(x, block), x.dtype), None)
+               for out in outs]
+    if flat.size <= block:  # one block: no slicing (small arrays are where per-call costs show)
         work(flat, *(target for target, _ in targets), *scratch)
     else:
-        for start in range(0, flat.size, BLOCK):
-            xb = flat[start:start + BLOCK]
+        for start in range(0, flat.size, block):
+            xb = flat[start:start + block]
             n = xb.size
             blocks = [target[:n] if direct is None else target[start:start + n] for target, direct in targets]
             work(xb, *blocks, *(s[:n] for s in scratch))

@@ -117,3 +117,60 @@ def test_any_memory_layout_gives_the_same_values(layout):
     expected = gelu_float32(np.ascontiguousarray(x))
     np.testing.assert_array_equal(act.forward(x), expected)  # its output buffer copies x's layout
     np.testing.assert_array_equal(gelu_float32(x, out=np.empty_like(x, order="F")), expected)
+
+
+# --- f' computed along with f (fit mode) ------------------------------------------------------------------
+
+
+def _derivative_errors(x, got):
+    """|got - f'(x)| against mpmath, and max(Phi(x), |x| phi(x)), the size of f'`s two terms."""
+    errors, scales = [], []
+    with mp.workdps(40):
+        for xi, gi in zip(x.tolist(), got.tolist()):
+            xm = mp.mpf(xi)
+            phi_cdf, x_pdf = mp.ncdf(xm), xm * mp.npdf(xm)
+            errors.append(float(abs(mp.mpf(gi) - (phi_cdf + x_pdf))))
+            scales.append(float(max(abs(phi_cdf), abs(x_pdf))))
+    return np.array(errors), np.array(scales)
+
+
+def test_derivative_along_with_f_is_within_8_3_units_of_its_terms():
+    # the bound is relative to the larger term of Phi(x) + x phi(x): f' itself cancels to 0 at x = -0.75
+    x = _points()
+    d = np.full_like(x, np.nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(over="raise", invalid="raise", divide="raise"):
+            y = gelu_float32(x, derivative=d)
+    assert np.array_equal(y, gelu_float32(x), equal_nan=True)  # f is the same with or without f'
+    errors, scales = _derivative_errors(x, d)
+    normal = scales >= np.finfo(F32).tiny
+    units = errors[normal] / (scales[normal] * 2.0**-24)
+    worst = int(np.argmax(units))
+    assert units[worst] <= 8.3, (x[normal][worst], units[worst])
+    assert errors[~normal].max() <= 3 * 1.5e-45  # f' among the subnormals: within 3 of their spacings
+
+
+def test_derivative_along_with_f_special_values():
+    x = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1e-45, -1e-45, 1e-20, -1e-20, 3e38, -3e38, 20, -20],
+                 dtype=F32)
+    d = np.empty_like(x)
+    y = gelu_float32(x, derivative=d)  # one block, with a NaN in it: the tiny |x| are still found
+    expected = np.array([0.5, 0.5, 1, 0, np.nan, 0.5, 0.5, 0.5, 0.5, 1, 0, 1, 0], dtype=F32)
+    np.testing.assert_array_equal(d, expected)
+    np.testing.assert_array_equal(y[7:9], x[7:9] / 2)  # x Phi(x) = x / 2 to every digit there
+
+
+def test_fit_mode_backward_uses_the_derivative_computed_along():
+    rng = np.random.default_rng(8)
+    x = (rng.standard_normal((300, 70)) * 3).astype(F32)  # more than one block
+    dvalues = rng.standard_normal(x.shape).astype(F32)
+    expected = np.empty_like(x)
+    gelu_float32(x, derivative=expected)
+    act = GELU()
+    act.reuse_buffers = True
+    act.forward(x)
+    np.testing.assert_array_equal(act.backward(dvalues), expected * dvalues)
+    act.forward(x)
+    act.approximate = "tanh"  # set between forward and backward: the kept f' is for the exact GELU
+    np.testing.assert_array_equal(act.backward(dvalues), GELU("tanh").derivative(x, act.output) * dvalues)
