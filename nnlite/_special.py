@@ -160,44 +160,43 @@ def erf(x: np.ndarray) -> np.ndarray:
 
 # --- x * Phi(x) for float32 inputs, from a table ------------------------------------------------------------
 #
-# For a = |x| take the nearest node n = k/8192 and the step d = a - n (|d| <= 1/16384; both exact in
-# float32). With phi the normal density, Phi(-(n + d)) = Phi(-n) - phi(n) * int_0^d exp(-n t - t^2/2) dt
-# = P[k] - Q[k] * (d - n d^2/2 + (n^2 - 1) d^3/6 - ...), P[k] = Phi(-n) (from normal_tail, about 5e-16
+# Take the nearest node n = k/8192 to x (clipped to [-15, 15]) and the step d = x - n (|d| <= 1/16384; both
+# exact in float32). With phi the normal density, Phi(n + d) = Phi(n) + phi(n) * int_0^d exp(-n t - t^2/2) dt
+# = P[k] + Q[k] * (d - n d^2/2 + (n^2 - 1) d^3/6 - ...), P[k] = Phi(n) (from normal_tail, about 5e-16
 # relative) and Q[k] = phi(n). Dropping the d^3 term leaves a relative error below
-# (Q/P) (n^2 - 1) d^3/6 <= 1.3e-10 up to n = 15 (Q/P <= n + 1/n is the inverse Mills ratio), and the
-# whole correction Q d (1 - n d/2) is at most 1e-3 of P, so it may be formed in float32, Q included
-# (1e-7 relative there, 1e-10 in Phi). So no exp is evaluated: two table reads, a few float32 passes,
-# and a float64 sum a Phi(-a) rounded once to float32 (within 0.53 ulp). Past a = 15 the tables
-# are read at their last node with a clipped to 15: 15 Phi(-15) = 5e-50 rounds away below float32's
-# smallest subnormal (x Phi(x) itself is smaller still), and x - 5e-50 is x, so a huge or infinite |x|
-# never meets a non-zero tail value.
+# (Q/P) (n^2 - 1) d^3/6 <= 1.3e-10 down to n = -15 (Q/P <= |n| + 1/|n| is the inverse Mills ratio; it
+# is below 0.8 for n >= 0), and the whole correction Q d (1 - n d/2) is at most 1e-3 of P, so it may be
+# formed in float32, Q included (1e-7 relative there, 1e-10 in Phi). So no exp is evaluated: two table
+# reads, a few float32 passes, and a float64 product x Phi(x) rounded once to float32 (within 0.53 ulp).
+# Past |x| = 15 the tables are read at their end nodes: x Phi(x) is x to every digit beyond 15, and
+# rounds to -0 below -15, where x is taken as -15 (15 Phi(-15) = 5e-50), so a huge or infinite |x|
+# never meets inf * 0.
 #
-# phi(15) = 5.5e-50 is no float32, so both tables hold their values times 2^64 (Q in [1.2e-34, 9.0e14]),
-# and a enters the float64 product as a 2^-64 (exact in float32 from a = 2^-62 on; below that
-# x Phi(x) = x / 2 to every digit, and is set so).
+# phi(15) = 5.5e-50 is no float32, so both tables hold their values times 2^64 (Q in [1.2e-34, 9.0e14])
+# and x enters the product as x 2^-64 (in float64: exact).
 #
-# f'(x) = Phi(x) + x phi(x) comes along for a few float32 passes more: Phi(x) = f(x) / x (from the rounded
-# f, within about 1 ulp where f is a normal float; 1/2 where x is so small that it is not), and
-# phi(n + d) = Q[k] exp(-n d - d^2/2) = Q[k] (1 - n d) within (n d)^2 / 2 <= 4.2e-7 relative (n d is at
-# most 15 / 16384; below n = 4 the bound is 3e-8).
+# f'(x) = Phi(x) + x phi(x) comes along for a few float32 passes more: Phi(x) from the same float64 sum,
+# and phi(n + d) = Q[k] exp(-n d - d^2/2) = Q[k] (1 - n d) within (n d)^2 / 2 <= 4.2e-7 relative (n d is
+# at most 15 / 16384; below |n| = 4 the bound is 3e-8).
 _GELU32_STEPS = 8192
 _GELU32_END = 15.0
+_GELU32_NODES = int(_GELU32_END * _GELU32_STEPS)  # on each side of 0
 _GELU32_SCALE = 2.0 ** 64
 _GELU32_BLOCK = 16384  # the float64 temporaries stay in L2 cache; 8% faster than 32768 at 1e6 elements
-_GELU32_MAGIC = np.float32(2.0 ** 23)  # s + 2^23 rounds s in [0, 2^22) to an integer, ties to even
-_GELU32_MAGIC_BITS = np.int32(0x4B000000)  # the bits of 2^23: (s + 2^23).view(int32) - these = rint(s)
-# below this |x|, a 2^-64 is not exact and f(x) / x has no digits left: f is x / 2, f' is 1/2
-_GELU32_TINY = np.float32(2.0 ** -62)
+_GELU32_MAGIC = np.float32(1.5 * 2.0 ** 23)  # s + 1.5 * 2^23 rounds s in (-2^22, 2^22) to an integer
+# (s + 1.5 * 2^23).view(int32) - this = rint(s) + _GELU32_NODES, the table index
+_GELU32_INDEX_BITS = np.int32(np.array([_GELU32_MAGIC]).view(np.int32)[0] - _GELU32_NODES)
 _gelu32_table: tuple[np.ndarray, np.ndarray] | None = None
 
 
 def _gelu32_coefficients() -> tuple[np.ndarray, np.ndarray]:
-    """2^64 Phi(-n) (float64) and 2^64 phi(n) / 8192 (float32; a step in table units) at the nodes
-    n = k/8192 (1.5 MB, built on first use)."""
+    """2^64 Phi(n) (float64) and 2^64 phi(n) / 8192 (float32; a step in table units) at the nodes
+    n = k/8192, -15 <= n <= 15 (2.9 MB, built on first use)."""
     global _gelu32_table
     if _gelu32_table is None:
-        n = np.arange(int(_GELU32_END * _GELU32_STEPS) + 1) / _GELU32_STEPS
-        p = normal_tail(n) * _GELU32_SCALE
+        n = np.arange(-_GELU32_NODES, _GELU32_NODES + 1) / _GELU32_STEPS
+        tail = normal_tail(np.abs(n))
+        p = np.where(n < 0, tail, 1 - tail) * _GELU32_SCALE
         q = np.exp(-0.5 * (n * n)) * (_GELU32_SCALE / (math.sqrt(2 * math.pi) * _GELU32_STEPS))  # n * n exact
         _gelu32_table = (p, q.astype(np.float32))
     return _gelu32_table
@@ -207,7 +206,7 @@ def gelu_float32(x: np.ndarray, out: np.ndarray | None = None,
                  derivative: np.ndarray | None = None) -> np.ndarray:
     """x * Phi(x) for a float32 array, within 0.53 ulp, about 13x faster than through erfc.
 
-    Evaluated block by block (float32 where exact, float64 for the sum) and rounded once;
+    Evaluated block by block (float32 where exact, float64 for the product) and rounded once;
     `out` (float32, x's shape) receives the result if given, and `derivative` (the same)
     f'(x) = Phi(x) + x phi(x), within 8.3 * 2^-24 of max(Phi(x), |x| phi(x)) (f' cancels to 0
     at x = -0.75, so no relative bound holds there; 3 subnormal spacings where that maximum is
@@ -218,21 +217,21 @@ def gelu_float32(x: np.ndarray, out: np.ndarray | None = None,
     result = np.empty(x.shape, np.float32) if out is None else out
     steps = np.float32(_GELU32_STEPS)
     half = np.float32(-0.5 / _GELU32_STEPS ** 2)  # -n d / 2 = N D (-1/2) / 8192^2 in table units
-    unscale = np.float32(1 / (_GELU32_SCALE * _GELU32_STEPS))  # s 2^-77 = a 2^-64
-    limit = np.float32(_GELU32_END)
+    one = np.float32(1)
+    unscale = np.float32(1 / _GELU32_SCALE)
     wants_derivative = derivative is not None
 
-    def work(xb, yb, db, zeros, ones, xc, a, s, n, dd, q, u, idx, p, w):
+    def work(xb, yb, db, lowest, highest, xl, s, n, dd, q, u, idx, p, w):
         # float32 work where it is exact, float64 from one cast each: mixed-dtype ufuncs
         # run through numpy's buffered casting loops, 2-4x slower than either; the bounds of
-        # maximum/fmin are arrays, as numpy's SIMD loops skip a scalar operand (2-4x slower)
-        xb.clip(-limit, limit, out=xc)  # +-inf -> +-15 (never inf * 0); NaN stays NaN
-        np.abs(xc, out=a)
-        np.multiply(a, steps, out=s)  # exact: a power of two
-        np.add(s, _GELU32_MAGIC, out=dd)  # rint(s) + 2^23, cheaper than rint and a float -> int cast
+        # maximum/minimum are arrays, as numpy's SIMD loops skip a scalar operand (2-4x slower)
+        np.maximum(xb, lowest, out=xl)  # x = -inf -> -15: x Phi(x) is then -0, not -inf * 0; NaN stays
+        np.multiply(xl, steps, out=s)  # exact: a power of two (inf beyond 4e34, clipped next)
+        np.minimum(s, highest, out=s)  # 8192 clip(x, -15, 15)
+        np.add(s, _GELU32_MAGIC, out=dd)  # rint(s) + 1.5 * 2^23, cheaper than rint and a float -> int cast
         np.subtract(dd, _GELU32_MAGIC, out=n)  # N = rint(s), exact
         bits = dd.view(np.int32)
-        bits -= _GELU32_MAGIC_BITS  # N as an integer (NaN: some index; mode="clip" bounds it)
+        bits -= _GELU32_INDEX_BITS  # N + 122880 (NaN: some index; mode="clip" bounds it)
         idx[...] = bits
         p_table.take(idx, out=p, mode="clip")
         q_table.take(idx, out=q, mode="clip")
@@ -240,37 +239,28 @@ def gelu_float32(x: np.ndarray, out: np.ndarray | None = None,
         n *= dd
         n *= half  # -n d / 2
         if wants_derivative:
-            np.multiply(n, np.float32(2 * _GELU32_STEPS / _GELU32_SCALE), out=u)
-            u += np.float32(_GELU32_STEPS / _GELU32_SCALE)
-            u *= xc  # 0 past |x| = 15, never inf * 0
+            np.multiply(n, np.float32(2 / _GELU32_SCALE), out=u)
+            u += unscale
+            u *= s  # 8192 clip(x): 0 past |x| = 15, never inf * 0
             u *= q  # x phi(n) (1 - n d) = x phi(x), rounded once into the subnormals if it is there
-        n += ones
+        n += one
         n *= dd
         n *= q  # 2^64 Q d (1 - n d / 2)
         w[...] = n
-        p -= w  # 2^64 Phi(-a)
-        s *= unscale
-        w[...] = s
-        p *= w  # a Phi(-a)
-        np.maximum(xb, zeros, out=n)
-        w[...] = n
-        w -= p  # max(x, 0) - a Phi(-a) = x Phi(x)
-        yb[...] = w  # rounded once
-        tiny = None
-        if np.fmin.reduce(a, initial=np.inf) < _GELU32_TINY:  # fmin: a NaN must not hide them
-            tiny = a < _GELU32_TINY
-            yb[tiny] = xb[tiny] * np.float32(0.5)
+        p += w  # 2^64 Phi(x)
         if wants_derivative:
-            with np.errstate(invalid="ignore", divide="ignore"):
-                np.divide(yb, xb, out=db)  # Phi(x)
-            np.fmin(db, ones, out=db)  # x = +inf: inf / inf; NaN in x still reaches f' through u
+            db[...] = p
+            db *= unscale  # Phi(x)
             db += u
-            if tiny is not None:
-                db[tiny] = 0.5
+        w[...] = xl
+        w *= 1 / _GELU32_SCALE
+        p *= w
+        yb[...] = p  # rounded once
 
     size = scratch_size(x, _GELU32_BLOCK)
-    scratch = [np.zeros(size, np.float32), np.ones(size, np.float32)]
-    scratch += [np.empty(size, np.float32) for _ in range(7)] + [np.empty(size, np.intp)]
+    scratch = [np.full(size, -_GELU32_END, np.float32), np.full(size, _GELU32_NODES, np.float32)]
+    scratch += [np.empty(size, np.float32) for _ in range(6)] + [np.empty(size, np.intp)]
     scratch += [np.empty(size) for _ in range(2)]
-    in_blocks(x, (result, derivative), scratch, work, block=_GELU32_BLOCK)
+    with np.errstate(over="ignore"):  # 8192 x beyond float32 is inf, clipped to the table's end
+        in_blocks(x, (result, derivative), scratch, work, block=_GELU32_BLOCK)
     return result
