@@ -212,14 +212,28 @@ def gelu_float32(x: np.ndarray, out: np.ndarray | None = None,
     at x = -0.75, so no relative bound holds there; 3 subnormal spacings where that maximum is
     subnormal). mpmath is the reference both are tested against.
     """
-    p_table, q_table = _gelu32_coefficients()
     x = np.asarray(x, dtype=np.float32)
     result = np.empty(x.shape, np.float32) if out is None else out
+    _gelu32_in_blocks(x, result, derivative)
+    return result
+
+
+def gelu_derivative_float32(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """f'(x) of `gelu_float32` alone (the same values, bit for bit), into `out` if given."""
+    x = np.asarray(x, dtype=np.float32)
+    result = np.empty(x.shape, np.float32) if out is None else out
+    _gelu32_in_blocks(x, None, result)
+    return result
+
+
+def _gelu32_in_blocks(x: np.ndarray, result: np.ndarray | None, derivative: np.ndarray | None) -> None:
+    """x Phi(x) into `result` and f' into `derivative` (either may be None) for a float32 `x`."""
+    p_table, q_table = _gelu32_coefficients()
     steps = np.float32(_GELU32_STEPS)
     half = np.float32(-0.5 / _GELU32_STEPS ** 2)  # -n d / 2 = N D (-1/2) / 8192^2 in table units
     one = np.float32(1)
     unscale = np.float32(1 / _GELU32_SCALE)
-    wants_derivative = derivative is not None
+    wants_value, wants_derivative = result is not None, derivative is not None
 
     def work(xb, yb, db, lowest, highest, xl, s, n, dd, q, u, idx, p, w):
         # float32 work where it is exact, float64 from one cast each: mixed-dtype ufuncs
@@ -252,10 +266,11 @@ def gelu_float32(x: np.ndarray, out: np.ndarray | None = None,
             db[...] = p
             db *= unscale  # Phi(x)
             db += u
-        w[...] = xl
-        w *= 1 / _GELU32_SCALE
-        p *= w
-        yb[...] = p  # rounded once
+        if wants_value:
+            w[...] = xl
+            w *= 1 / _GELU32_SCALE
+            p *= w
+            yb[...] = p  # rounded once
 
     size = scratch_size(x, _GELU32_BLOCK)
     scratch = [np.full(size, -_GELU32_END, np.float32), np.full(size, _GELU32_NODES, np.float32)]
@@ -263,4 +278,3 @@ def gelu_float32(x: np.ndarray, out: np.ndarray | None = None,
     scratch += [np.empty(size) for _ in range(2)]
     with np.errstate(over="ignore"):  # 8192 x beyond float32 is inf, clipped to the table's end
         in_blocks(x, (result, derivative), scratch, work, block=_GELU32_BLOCK)
-    return result

@@ -37,7 +37,7 @@ from ._arrays import as_float_array, check_dvalues, copy_state
 from ._blocks import in_blocks, scratch_size
 from ._config import ConfigError, captured_config, qualified_name, uses_capture
 from ._exp32 import elu_float32
-from ._special import gelu_float32, normal_tail
+from ._special import gelu_derivative_float32, gelu_float32, normal_tail
 
 __all__ = [
     "Activation", "get", "names",
@@ -1265,10 +1265,9 @@ class GELU(_FusedDerivative):
     path (`nnlite._special.gelu_float32`) evaluates no exp: it takes Phi(-|x|)
     from tables of Phi(-n) and phi(n) at the nodes n = k/8192 with a second-order
     Taylor step, within 0.5005 ulp of mpmath (0.53 ulp of the float64 erfc path),
-    about 13x faster than through erfc. In fit mode (see `_FusedDerivative`) it
-    computes f' along, from the same table reads: within 8.3 * 2^-24 of
-    max(Phi(x), |x| phi(x)) against mpmath. `derivative` computes f' from y and
-    exp(-x^2 / 2) instead, within 68 * 2^-24 of it (x^2 rounded in float32).
+    about 13x faster than through erfc. f' comes from the same table reads, within
+    8.3 * 2^-24 of max(Phi(x), |x| phi(x)) against mpmath; in fit mode (see
+    `_FusedDerivative`) forward computes it along with f.
     """
 
     name = "gelu"
@@ -1302,10 +1301,12 @@ class GELU(_FusedDerivative):
         return y.astype(x.dtype, copy=False)
 
     def derivative(self, x, y):
-        """f'(x) = Phi(x) + x phi(x), with Phi = y / x (or the tanh form's derivative)."""
+        """f'(x) = Phi(x) + x phi(x), with Phi = y / x in float64 (or the tanh form's derivative)."""
         kept = self._kept_derivative_for(x, y, self.approximate)
         if kept is not None:
             return kept
+        if self.approximate == "none" and x.dtype == np.float32:
+            return gelu_derivative_float32(x, out=self._buffer("derivative", x))
         if self.approximate == "tanh":
             xc, u = self._u(x)
             s = _sigmoid(2 * u)

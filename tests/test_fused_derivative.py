@@ -1,5 +1,5 @@
 """Activations whose forward pass keeps f' for backward while reuse_buffers is on (the ELU
-family in float32, Mish, Softplus, Swish): the kept derivative is the one computed afresh, it is used only
+family and GELU in float32, Mish, Softplus, Swish): the kept derivative is the one computed afresh, it is used only
 for the same arrays, and nothing is kept outside that mode."""
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from nnlite import activations
 from nnlite.activations import _FUSE_MIN_SIZE
 
 FUSED = [("elu", {}), ("elu", {"alpha": 0.3}), ("selu", {}), ("celu", {"alpha": 0.1}), ("celu", {"alpha": 20.0}),
-         ("mish", {}), ("softplus", {}), ("softplus", {"beta": 1.5}), ("swish", {}), ("swish", {"beta": 1.5})]
+         ("mish", {}), ("softplus", {}), ("softplus", {"beta": 1.5}), ("swish", {}), ("swish", {"beta": 1.5}),
+         ("gelu", {})]
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -33,7 +34,7 @@ def test_backward_uses_the_derivative_at_the_inputs_forward_saw(name, params, re
     np.testing.assert_array_equal(second, first)
 
 
-@pytest.mark.parametrize("name", ["elu", "selu", "mish", "softplus", "swish"])
+@pytest.mark.parametrize("name", ["elu", "selu", "mish", "softplus", "swish", "gelu"])
 def test_kept_derivative_is_not_used_for_other_arrays(name):
     x1 = np.linspace(-5, 5, 20001, dtype=np.float32)
     x2 = np.linspace(-1, 3, 20001, dtype=np.float32)[::-1].copy()
@@ -46,7 +47,7 @@ def test_kept_derivative_is_not_used_for_other_arrays(name):
     np.testing.assert_array_equal(got, reference.derivative(x2, reference.function(x2)))
 
 
-@pytest.mark.parametrize("name", ["elu", "mish", "swish", "softplus"])
+@pytest.mark.parametrize("name", ["elu", "mish", "swish", "softplus", "gelu"])
 def test_nothing_is_kept_outside_reuse_buffers(name):
     # a direct function() call (OneNeuron.sweep, the plots) or a forward for prediction
     # keeps no derivative: once it held three arrays and shared them with a copy.copy
@@ -164,6 +165,7 @@ def test_a_forward_that_keeps_nothing_drops_what_the_one_before_kept():
 
 @pytest.mark.parametrize("name, attribute, old, new", [
     ("softplus", "beta", 1.0, 4.0), ("elu", "alpha", 1.0, 0.25), ("celu", "alpha", 1.0, 3.0),
+    ("gelu", "approximate", "none", "tanh"),
 ])
 def test_kept_derivative_is_not_used_after_its_parameter_changed(name, attribute, old, new):
     x = np.linspace(-4, 4, 20001, dtype=np.float32)
@@ -187,7 +189,7 @@ def test_learnable_swish_backward_on_a_0d_input():
     np.testing.assert_allclose(act.grads["beta"][0], 2.0 * x * x * s * (1 - s), rtol=1e-12)
 
 
-@pytest.mark.parametrize("name", ["softplus", "swish", "elu", "mish"])
+@pytest.mark.parametrize("name", ["softplus", "swish", "elu", "mish", "gelu"])
 def test_no_buffer_store_outside_fit_mode(name):
     # backward looked for a kept f' through the store, creating an empty one (which copy.copy shares)
     act = activations.get(name)
