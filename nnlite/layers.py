@@ -494,6 +494,14 @@ class BatchNorm(_GammaBeta, Layer):
                 f"BatchNorm({self.n_features}).forward expects inputs of shape (n_samples >= 1, {self.n_features}); "
                 f"got {inputs.shape}"
             )
+        if self.training and len(inputs) == 1:
+            # one sample has variance 0: x_hat would be 0, and the running variance, updated with
+            # 0, would decay toward 0 and blow up inference outputs (PyTorch refuses it too)
+            raise ValueError(
+                f"BatchNorm({self.n_features}) in training needs at least 2 samples per batch, got 1: "
+                f"in fit, choose a batch_size that leaves no last batch of one sample; to normalise one "
+                f"sample with the running statistics, set training = False (or use predict)"
+            )
         self.inputs = inputs
         dtype = np.result_type(inputs, self.gamma)
         if self.training:
@@ -503,7 +511,7 @@ class BatchNorm(_GammaBeta, Layer):
                 self.running_mean *= m
                 self.running_mean += (1 - m) * mean[0]
                 self.running_var *= m
-                self.running_var += (1 - m) * (n / max(n - 1, 1)) * var[0]
+                self.running_var += (1 - m) * (n / (n - 1)) * var[0]
         else:
             inv = (1 / np.sqrt(self.running_var + self.eps)).astype(dtype, copy=False)
             xhat = (inputs - self.running_mean) * inv

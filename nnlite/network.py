@@ -419,6 +419,7 @@ class Sequential:
         if verbose not in (0, 1):
             raise ValueError(f"fit: verbose must be 0 or 1, got {verbose!r}")
         X, y, val = self._training_data(X, y, loss, validation_data)
+        self._check_batches(len(X), batch_size)
         hooks = _Hooks(() if callbacks is None else callbacks, self, optimizer)
 
         self.loss = loss
@@ -473,6 +474,22 @@ class Sequential:
                     layer._buffers.clear()
         if hasattr(self.layers[0], "compute_dinputs"):
             self.layers[0].compute_dinputs = not on
+
+    def _check_batches(self, n_samples: int, batch_size: int) -> None:
+        """Refuse, before any training, a batch of one sample where a layer needs two (BatchNorm)."""
+        needy = [_label(i, layer) for i, layer in enumerate(self.layers)
+                 if isinstance(layer, _layers.BatchNorm) and layer._user_training is not False]
+        if not needy or (n_samples % batch_size or min(batch_size, n_samples)) != 1:
+            return
+        why = f"{needy[0]} needs at least 2 samples per batch in training (the variance of one sample is 0)"
+        if n_samples == 1:
+            raise ValueError(f"fit: 1 sample, and {why}")
+        nearby = (b for step in range(1, n_samples) for b in (batch_size - step, batch_size + step))
+        better = next(b for b in nearby if 2 <= b <= n_samples and n_samples % b != 1)
+        raise ValueError(
+            f"fit: {n_samples} samples in batches of {batch_size} leave a last batch of 1 sample, and {why}; "
+            f"choose another batch_size (the nearest that works: {better}) or drop a sample"
+        )
 
     def _train_epoch(self, X, y, order, batch_size, loss, optimizer, slots, grad_layers, on_batch_end, epoch):
         """One pass over the data; returns (summed loss, correct, counted, summed gradient norms per layer)."""

@@ -141,7 +141,6 @@ def test_float32_stays_float32_and_extreme_inputs_stay_finite_without_warnings()
                 assert np.all(np.isfinite(layer.backward(np.ones_like(out))))
         constant = BatchNorm(5).forward(np.full((4, 5), 7.0))
         np.testing.assert_array_equal(constant, 0.0)
-        np.testing.assert_array_equal(BatchNorm(5).forward(X[:1]), 0.0)  # one sample: var 0, no NaN
 
 
 def test_network_sets_modes_and_a_user_choice_wins():
@@ -220,3 +219,37 @@ def test_bad_arguments_and_inputs():
     config = {"n_features": 3, "momentum": 0.8, "eps": 1e-5, "dtype": "float64"}
     assert BatchNorm(3, momentum=0.8).get_config() == config
     assert Dropout(0.25, seed=4).get_config() == {"rate": 0.25, "seed": 4}
+
+
+def test_batchnorm_refuses_a_training_batch_of_one_sample():
+    # one sample has variance 0: the running variance was updated with 0 and decayed (a fit on 33
+    # samples in batches of 32 kept about half the true variance, and inference outputs came out
+    # sqrt(2) too large); PyTorch refuses the same batch
+    layer = BatchNorm(5)
+    with pytest.raises(ValueError, match=r"at least 2 samples per batch, got 1"):
+        layer.forward(X[:1])
+    np.testing.assert_array_equal(layer.running_var, np.ones(5))
+    layer.training = False  # inference: one sample is normalised with the running statistics
+    np.testing.assert_allclose(layer.forward(X[:1]), X[:1] / np.sqrt(1 + layer.eps))
+
+
+def test_fit_refuses_a_last_batch_of_one_sample_before_training():
+    rng = np.random.default_rng(3)
+    x, y = rng.standard_normal((33, 5)), rng.integers(0, 2, 33)
+    model = Sequential([Dense(5, 4, seed=0), BatchNorm(4), ReLU(), Dense(4, 2, seed=1)])
+    before = model.layers[0].weights.copy()
+    with pytest.raises(ValueError, match=r"33 samples in batches of 32 leave a last batch of 1 .*1\.batchnorm"
+                                         r".*the nearest that works: 31"):
+        model.fit(x, y, epochs=1, batch_size=32, seed=0)
+    np.testing.assert_array_equal(model.layers[0].weights, before)  # refused before any batch
+    with pytest.raises(ValueError, match=r"fit: 1 sample, and 1\.batchnorm"):
+        model.fit(x[:1], y[:1], epochs=1, seed=0)
+    model.fit(x, y, epochs=1, batch_size=33, seed=0)  # one batch of 33
+    model.layers[1].training = False  # a BatchNorm the user keeps in inference mode needs no pairs
+    model.fit(x, y, epochs=1, batch_size=32, seed=0)
+    # the running variance after a full-batch step is PyTorch's: momentum-weighted unbiased variance
+    model.layers[1].training = None
+    model.layers[1].running_var[...] = 1
+    hidden = model.layers[0].forward(x)
+    model.fit(x, y, epochs=1, batch_size=33, seed=0)  # the statistics come before the step
+    np.testing.assert_allclose(model.layers[1].running_var, 0.9 + 0.1 * hidden.var(axis=0, ddof=1), rtol=1e-12)
