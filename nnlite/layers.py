@@ -466,7 +466,8 @@ class BatchNorm(_GammaBeta, Layer):
 
     `momentum` follows Keras (0.9 keeps 90% of the old running value;
     PyTorch's momentum=0.1 is the same thing), the unbiased running variance
-    follows PyTorch. `running_mean`/`running_var` are the layer's `state`.
+    follows PyTorch, and so does the refusal of a training batch of one sample
+    (n - 1 = 0). `running_mean`/`running_var` are the layer's `state`.
     """
 
     def __init__(self, n_features: int, momentum: float = 0.9, eps: float = 1e-5, *, dtype: Any = np.float64):

@@ -407,7 +407,8 @@ class Sequential:
         `verbose=1` prints one line per epoch (stdout) and, when stderr is a
         terminal, a progress line (batches done, elapsed, time left) below
         them; `verbose=0` nothing.
-        Non-finite data are refused before training; training stops with
+        Non-finite data are refused before training, and so is a last batch
+        of one sample in a model with BatchNorm; training stops with
         FloatingPointError if the loss becomes NaN or infinite. Float data
         must have the parameters' dtype (no silent casts); integer data are
         converted to it.
