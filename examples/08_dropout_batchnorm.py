@@ -35,9 +35,9 @@ os.makedirs(OUT, exist_ok=True)
 try:
     X, y = nnlite.datasets.load_digits()
 except ImportError:
-    X, y = nnlite.datasets.spiral(100 if SMALL else 300, 3, seed=0)
+    X, y = nnlite.datasets.spiral(110 if SMALL else 300, 3, seed=0)
 if SMALL:
-    X, y = X[:320], y[:320]  # 240 training samples: no last batch of one, which BatchNorm refuses
+    X, y = X[:320], y[:320]  # 240 training samples in batches of 32: no last batch of one, which BatchNorm refuses
 order = np.random.default_rng(0).permutation(len(X))
 n_test = len(X) // 4
 X_test, y_test, X_train, y_train = X[order[:n_test]], y[order[:n_test]], X[order[n_test:]], y[order[n_test:]]
