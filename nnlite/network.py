@@ -321,17 +321,20 @@ class Sequential:
         return {"loss": value, "accuracy": acc}
 
     @contextlib.contextmanager
-    def _mode(self, training: bool) -> Iterator[None]:
-        """Run the layers in training or inference mode (`Layer.training`), then put back the previous mode."""
+    def _mode(self, training: bool, *, over_the_user: bool = False) -> Iterator[None]:
+        """Run the layers in training or inference mode (`Layer.training`), then put back the previous mode;
+        a mode the user set on a layer wins, unless `over_the_user` (a shape probe, which must have no effect)."""
         layers = [layer for layer in self.layers if isinstance(layer, _layers.Layer)]
-        previous = [layer._network_training for layer in layers]
+        previous = [(layer._network_training, layer._user_training) for layer in layers]
         for layer in layers:
             layer._network_training = training
+            if over_the_user:
+                layer._user_training = None
         try:
             yield
         finally:
-            for layer, mode in zip(layers, previous):
-                layer._network_training = mode
+            for layer, (mode, user_mode) in zip(layers, previous):
+                layer._network_training, layer._user_training = mode, user_mode
 
     # ---------------------------------------------------------------- training
 
@@ -364,7 +367,8 @@ class Sequential:
     def _training_data(self, X: Any, y: Any, loss: _losses.Loss, validation_data: Any) -> tuple:
         """Checked (X, y, validation pair or None), all before the first batch."""
         X = self._training_inputs(X, "fit X")
-        with self._mode(training=False):  # a shape probe must not move BatchNorm statistics or Dropout masks
+        # a shape probe must not move BatchNorm statistics or Dropout masks, whatever mode the user set
+        with self._mode(training=False, over_the_user=True):
             out_shape = (len(X), *self.forward(X[:1]).shape[1:])  # also checks that the layers fit together
         y = loss.prepare_targets(_finite_targets(y, "fit y"), out_shape, self.output.dtype)
         val = None

@@ -253,3 +253,21 @@ def test_fit_refuses_a_last_batch_of_one_sample_before_training():
     hidden = model.layers[0].forward(x)
     model.fit(x, y, epochs=1, batch_size=33, seed=0)  # the statistics come before the step
     np.testing.assert_allclose(model.layers[1].running_var, 0.9 + 0.1 * hidden.var(axis=0, ddof=1), rtol=1e-12)
+
+
+def test_fit_probes_shapes_without_moving_layers_the_user_put_in_training_mode():
+    # fit checks the layers' shapes with one sample in inference mode; a layer the user forced into
+    # training mode took that sample in training: BatchNorm refused it (and had decayed its running
+    # variance with it before), Dropout drew a mask
+    rng = np.random.default_rng(4)
+    x, y = rng.standard_normal((64, 3)), np.arange(64) % 2
+    norm, drop = BatchNorm(4), Dropout(0.5, seed=3)
+    norm.training = drop.training = True
+    model = Sequential([Dense(3, 4, seed=0), norm, ReLU(), drop, Dense(4, 2, seed=1)])
+    drop_state = drop.state["rng_state"].copy()
+    model.fit(x, y, epochs=0)  # the probe alone
+    np.testing.assert_array_equal(norm.running_var, np.ones(4))
+    np.testing.assert_array_equal(drop.state["rng_state"], drop_state)
+    assert norm.training is True and drop.training is True  # the user's choice is back
+    model.fit(x, y, epochs=1, batch_size=32, seed=0)
+    assert not np.array_equal(norm.running_var, np.ones(4))
