@@ -167,7 +167,7 @@ def erf(x: np.ndarray) -> np.ndarray:
 # (Q/P) (n^2 - 1) d^3/6 <= 1.3e-10 down to n = -15 (Q/P <= |n| + 1/|n| is the inverse Mills ratio; it
 # is below 0.8 for n >= 0), and the whole correction Q d (1 - n d/2) is at most 1e-3 of P, so it may be
 # formed in float32, Q included (1e-7 relative there, 1e-10 in Phi). So no exp is evaluated: two table
-# reads, a few float32 passes, and a float64 product x Phi(x) rounded once to float32 (within 0.53 ulp).
+# reads, a few float32 passes, and a float64 product x Phi(x) rounded once to float32 (within 0.502 ulp).
 # Past |x| = 15 the tables are read at their end nodes: x Phi(x) is x to every digit beyond 15, and
 # rounds to -0 below -15, where x is taken as -15 (15 Phi(-15) = 5e-50), so a huge or infinite |x|
 # never meets inf * 0.
@@ -204,13 +204,15 @@ def _gelu32_coefficients() -> tuple[np.ndarray, np.ndarray]:
 
 def gelu_float32(x: np.ndarray, out: np.ndarray | None = None,
                  derivative: np.ndarray | None = None) -> np.ndarray:
-    """x * Phi(x) for a float32 array, within 0.53 ulp, about 13x faster than through erfc.
+    """x * Phi(x) for a float32 array, within 0.502 ulp, about 13x faster than through erfc.
 
     Evaluated block by block (float32 where exact, float64 for the product) and rounded once;
     `out` (float32, x's shape) receives the result if given, and `derivative` (the same)
-    f'(x) = Phi(x) + x phi(x), within 8.3 * 2^-24 of max(Phi(x), |x| phi(x)) (f' cancels to 0
-    at x = -0.75, so no relative bound holds there; 3 subnormal spacings where that maximum is
-    subnormal). mpmath is the reference both are tested against.
+    f'(x) = Phi(x) + x phi(x), within 8.91 * 2^-24 of max(Phi(x), |x| phi(x)) (f' cancels to 0
+    at x = -0.75, so no relative bound holds there; 4.05 subnormal spacings where that maximum is
+    subnormal). Bounds measured on every float32 in [-16, 16] against float64 references, the
+    worst points confirmed with mpmath (at x = -12.2753, -13.2236 and -13.3425; f' loses most to
+    the dropped (n d)^2 / 2 of phi's step); mpmath is the tests' reference.
     """
     x = np.asarray(x, dtype=np.float32)
     result = np.empty(x.shape, np.float32) if out is None else out

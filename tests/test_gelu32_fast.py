@@ -51,8 +51,10 @@ def _points():
     tiny = np.finfo(F32).tiny
     special = np.array([0.0, 1e-45, 2e-45, 1e-40, 1e-39, tiny, np.nextafter(tiny, F32(0)),
                         np.finfo(F32).max, 1.0, 0.5, 14.0, 15.0, 16.0], dtype=F32)
+    # the worst of every float32 in [-16, 16]: f (0.502 ulp), f' in normal and in subnormal units
+    worst = np.array([-12.27532958984375, -13.22357177734375, -13.342475891113281], dtype=F32)
     x = np.concatenate([
-        mag, -mag, near, -near[::2], special, -special,
+        mag, -mag, near, -near[::2], special, -special, worst,
         _consecutive(0.5, 1500), _consecutive(-0.75, 1500), _consecutive(-1.0, 1500),
         _consecutive(3.0, 800), _consecutive(-5.25, 800),  # every float32 across a few table nodes
         _consecutive(-12.5, 800), _consecutive(-13.9, 800), _consecutive(-14.0, 600),  # subnormal results
@@ -134,7 +136,7 @@ def _derivative_errors(x, got):
     return np.array(errors), np.array(scales)
 
 
-def test_derivative_along_with_f_is_within_8_3_units_of_its_terms():
+def test_derivative_along_with_f_is_within_8_91_units_of_its_terms():
     # the bound is relative to the larger term of Phi(x) + x phi(x): f' itself cancels to 0 at x = -0.75
     x = _points()
     d = np.full_like(x, np.nan)
@@ -148,8 +150,8 @@ def test_derivative_along_with_f_is_within_8_3_units_of_its_terms():
     normal = scales >= np.finfo(F32).tiny
     units = errors[normal] / (scales[normal] * 2.0**-24)
     worst = int(np.argmax(units))
-    assert units[worst] <= 8.3, (x[normal][worst], units[worst])
-    assert errors[~normal].max() <= 3 * 1.5e-45  # f' among the subnormals: within 3 of their spacings
+    assert units[worst] <= 8.91, (x[normal][worst], units[worst])
+    assert errors[~normal].max() <= 4.05 * 2.0**-149  # f' among the subnormals: within 4.05 of their spacings
 
 
 def test_derivative_along_with_f_special_values():
