@@ -27,7 +27,7 @@ def test_celu_large_alpha_tiny_inputs_do_not_raise_under_seterr_raise(alpha, siz
     expected = np.where(x64 > 0, x64, alpha * np.expm1(np.minimum(x64, 0) / alpha))
     np.testing.assert_array_equal(y, expected.astype(np.float32))
     slope = np.where(x64 > 0, 1.0, np.exp(np.minimum(x64, 0) / alpha))
-    assert np.all(np.abs(d - slope) <= 2 * np.spacing(slope.astype(np.float32)))  # within 0.952 ulp
+    assert np.all(np.abs(d - slope) <= 2 * np.spacing(slope.astype(np.float32)))  # within 0.989 ulp
 
 
 def _mp_softplus(beta):

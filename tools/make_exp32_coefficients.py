@@ -1,17 +1,21 @@
 """Print the polynomial Q of nnlite/_exp32.py: expm1(r) = r + r^2 Q(r) on |r| <= ln2 / 2.
 
-Q (degree 5) is fitted by least squares in relative error on 4000 Chebyshev
-nodes, against (expm1(r) - r) / r^2 computed with mpmath at 40 digits (run by
-hand; mpmath is a test extra). Its relative error is 2.7e-9, well below
-float32's 6e-8, and the r^2 Q tail is at most 0.19 of expm1(r).
+Q (degree 4) is fitted on 3000 Chebyshev nodes against (expm1(r) - r) / r^2
+computed with mpmath at 40 digits (run by hand; mpmath is a test extra), by
+Lawson's iteration towards the smallest largest error weighted by what reaches
+a float32 result: r^2 / |expm1(r)| for r < 0 (k = 0: the result is expm1(r)
+itself) and r^2 / |2 - e^r| for r > 0 (there k <= -1, the worst case
+k = -1). Its weighted error is 6.7e-9, a ninth of float32's 6e-8. Degree 5
+(one product and one sum more per element) brought expm1 from 0.89 to 0.86 ulp.
 """
 
 import mpmath as mp
 import numpy as np
 
 mp.mp.dps = 40
-DEGREE = 5
-NODES = 4000
+DEGREE = 4
+NODES = 3000
+ITERATIONS = 200
 
 
 def main():
@@ -19,9 +23,16 @@ def main():
     k = np.arange(NODES)
     r = half * np.cos(np.pi * (k + 0.5) / NODES)
     q = np.array([float((mp.expm1(mp.mpf(v)) - v) / mp.mpf(v) ** 2) for v in r])
-    design = np.vander(r, DEGREE + 1, increasing=True) / q[:, None]
-    coefs, *_ = np.linalg.lstsq(design, np.ones(NODES), rcond=None)
-    print("relative error of Q:", float(np.abs(design @ coefs - 1).max()))
+    weight = np.where(r < 0, r**2 / np.abs(np.expm1(r)), r**2 / np.abs(2 - np.exp(r)))
+    design = np.vander(r, DEGREE + 1, increasing=True)
+    lawson = np.ones(NODES)
+    for _ in range(ITERATIONS):
+        root = np.sqrt(lawson) * weight
+        coefs, *_ = np.linalg.lstsq(design * root[:, None], q * root, rcond=None)
+        error = np.abs(design @ coefs - q) * weight
+        lawson *= error
+        lawson /= lawson.sum()
+    print("largest weighted error of Q:", float(error.max()))
     print("_Q = (" + ", ".join(repr(float(c)) for c in coefs) + ")")
 
 
