@@ -304,7 +304,7 @@ def test_float_widths_other_than_32_and_64_are_refused(name, dtype):
 
 # --- the float32 GELU table path against the erfc path and mpmath ------------------------------------------
 
-def test_float32_gelu_is_within_0_53_ulp_of_the_float64_erfc_path():
+def test_float32_gelu_is_within_0_59_ulp_of_the_float64_erfc_path():
     from nnlite._special import erfc, gelu_float32
 
     rng = np.random.default_rng(5)
@@ -315,7 +315,7 @@ def test_float32_gelu_is_within_0_53_ulp_of_the_float64_erfc_path():
     ref = xd * 0.5 * erfc(-xd * np.sqrt(0.5))  # the reference path, about 1e-15 relative
     ulp = np.spacing(np.abs(ref).astype(np.float32)).astype(np.float64)
     normal = np.abs(ref) >= np.finfo(np.float32).tiny
-    assert np.max(np.abs(got - ref)[normal] / ulp[normal]) <= 0.53
+    assert np.max(np.abs(got - ref)[normal] / ulp[normal]) <= 0.59
     assert np.max(np.abs(got - ref)[~normal]) <= 1e-45  # subnormal results: to the last subnormal bit
 
 

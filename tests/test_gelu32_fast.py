@@ -1,4 +1,4 @@
-"""The float32 GELU table path (nnlite._special.gelu_float32) against mpmath, to 0.53 ulp."""
+"""The float32 GELU table path (nnlite._special.gelu_float32) against mpmath, to 0.59 ulp."""
 
 import warnings
 
@@ -10,7 +10,7 @@ from nnlite._special import erfc, gelu_derivative_float32, gelu_float32
 from nnlite.activations import GELU
 
 F32 = np.float32
-STEPS = 8192  # the table's nodes are k / 8192
+STEPS = 2048  # the table's nodes are k / 2048
 
 
 def _run(x):
@@ -51,8 +51,8 @@ def _points():
     tiny = np.finfo(F32).tiny
     special = np.array([0.0, 1e-45, 2e-45, 1e-40, 1e-39, tiny, np.nextafter(tiny, F32(0)),
                         np.finfo(F32).max, 1.0, 0.5, 14.0, 15.0, 16.0], dtype=F32)
-    # the worst of every float32 in [-16, 16]: f (0.502 ulp), f' in normal and in subnormal units
-    worst = np.array([-12.27532958984375, -13.22357177734375, -13.342475891113281], dtype=F32)
+    # the worst of every float32 in [-16, 16]: f (0.587 ulp), f' in normal and in subnormal units
+    worst = np.array([-13.040764808654785, -4.00563383102417, -13.351385116577148], dtype=F32)
     x = np.concatenate([
         mag, -mag, near, -near[::2], special, -special, worst,
         _consecutive(0.5, 1500), _consecutive(-0.75, 1500), _consecutive(-1.0, 1500),
@@ -65,13 +65,13 @@ def _points():
     return np.unique(x)  # sorted; -0.0 and 0.0 collapse, -0.0 is checked separately
 
 
-def test_gelu_float32_within_0_53_ulp_of_mpmath():
+def test_gelu_float32_within_0_59_ulp_of_mpmath():
     x = _points()
     assert x.size > 20000
     got = _run(x)
     errors = np.array([_ulp_error(xi, gi) for xi, gi in zip(x.tolist(), got.tolist())])
     worst = int(np.argmax(errors))
-    assert errors[worst] <= 0.53, (x[worst], got[worst], errors[worst])
+    assert errors[worst] <= 0.59, (x[worst], got[worst], errors[worst])
 
 
 def test_gelu_float32_special_values():
@@ -102,7 +102,7 @@ def test_gelu_float32_blocks_shapes_and_out(n):
     xd = x.astype(np.float64)
     ref = xd * 0.5 * erfc(-xd * np.sqrt(0.5))
     ulp = np.spacing(np.abs(ref).astype(F32)).astype(np.float64)
-    assert np.all(np.abs(got - ref) <= 0.53 * ulp)
+    assert np.all(np.abs(got - ref) <= 0.59 * ulp)
     if n % 2 == 0 and n:
         out = np.full((2, n // 2), np.nan, F32)
         res = gelu_float32(x.reshape(2, -1), out=out)
@@ -136,7 +136,7 @@ def _derivative_errors(x, got):
     return np.array(errors), np.array(scales)
 
 
-def test_derivative_along_with_f_is_within_8_91_units_of_its_terms():
+def test_derivative_along_with_f_is_within_4_69_units_of_its_terms():
     # the bound is relative to the larger term of Phi(x) + x phi(x): f' itself cancels to 0 at x = -0.75
     x = _points()
     d = np.full_like(x, np.nan)
@@ -150,8 +150,8 @@ def test_derivative_along_with_f_is_within_8_91_units_of_its_terms():
     normal = scales >= np.finfo(F32).tiny
     units = errors[normal] / (scales[normal] * 2.0**-24)
     worst = int(np.argmax(units))
-    assert units[worst] <= 8.91, (x[normal][worst], units[worst])
-    assert errors[~normal].max() <= 4.05 * 2.0**-149  # f' among the subnormals: within 4.05 of their spacings
+    assert units[worst] <= 4.69, (x[normal][worst], units[worst])
+    assert errors[~normal].max() <= 1.92 * 2.0**-149  # f' among the subnormals: within 1.92 of their spacings
 
 
 def test_derivative_along_with_f_special_values():
