@@ -13,13 +13,15 @@ reduction, evaluated in float32 on blocks that stay in cache:
 ln2 is split in two (Cody and Waite) so that k ln2_hi is exact. 2^k comes from
 the bits: t / ln2 + 1.5 * 2^23 + 127 is rounded to an integer that sits in
 the low mantissa bits, and shifted left by 23 those bits are the exponent
-field of 2^k. Where the result is alpha expm1(t) and alpha exp(t) (ELU with
-any alpha, SELU), alpha goes into the power of two, S = alpha 2^k (exact):
+field of 2^k. Where the results are alpha expm1(t) and alpha exp(t) with
+|alpha| >= 1 (SELU, ELU with such an alpha), alpha goes into the power of two,
+S = alpha 2^k (exact: k <= 0, and |S| >= 2^-126 is no subnormal):
 
     alpha exp(t)   = S p + S
     alpha expm1(t) = S p + (S - alpha)
 
-one product fewer than scaling both results. Measured on every float32 in
+one product fewer than scaling both results (a smaller |alpha| would make S
+subnormal far left and round f' there three times instead of once). Measured on every float32 in
 [-88, 0] against float64 libm (the worst confirmed with mpmath): expm1 within
 0.939 ulp (at x = -0.28212485) and exp within 0.989 ulp (at x = -5.8533711);
 SELU's f within 1.788 ulp (at x = -0.33136976) and f' within 1.296 ulp (at
@@ -43,15 +45,16 @@ _LN2_LO = np.float32(1.428606765330187e-06)  # ln2 - _LN2_HI
 _ROUND = np.float32(1.5 * 2**23 + 127)  # t / ln2 + this: rint(t / ln2) + 127 in the low mantissa bits
 _LOWEST = np.float32(-87.0)  # 2^k stays a normal float32 (k >= -126) down to here
 _ONE = np.float32(1)
-# 32768 elements: seven block arrays of 128 KB stay in the 2 MB L2 cache of the AVX-512 test machine;
+# 32768 elements: the eight block arrays of 128 KB stay in the 2 MB L2 cache of the AVX-512 test machine;
 # SELU at 1e7 took 51.6 ms against 53.7 with 65536 (2026-12-01), smaller blocks pay more per-call cost
 _BLOCK = 32768
 
 
 def _exp_expm1(t: np.ndarray, scale: np.float32, expm1: np.ndarray, exp: np.ndarray,
                w1: np.ndarray, w2: np.ndarray) -> None:
-    """scale * expm1(t) and scale * exp(t) for a float32 block t in [-87, 0] (or NaN);
-    w1 and w2 are scratch."""
+    """scale * expm1(t) and scale * exp(t) for a float32 block t <= 0 (or NaN) and |scale| >= 1;
+    w1 and w2 are scratch. Below t = -87 the results are garbage (2^k is no normal float32):
+    the caller recomputes those elements."""
     np.multiply(t, _LOG2E, out=w1)
     w1 += _ROUND
     np.subtract(w1, _ROUND, out=w2)  # k, exact
@@ -71,7 +74,7 @@ def _exp_expm1(t: np.ndarray, scale: np.float32, expm1: np.ndarray, exp: np.ndar
     w2 *= exp
     w2 += r  # p = expm1(r)
     if scale != 1:
-        w1 *= scale  # S = scale 2^k, exact unless subnormal (then so is the result)
+        w1 *= scale  # S = scale 2^k, exact
     w2 *= w1  # S p, exact for scale 1 unless subnormal (k = -126: far below the result's ulp)
     np.add(w2, w1, out=exp)
     w1 -= scale  # S - scale: exact for scale 1 (2^k - 1), else rounded once
@@ -97,12 +100,12 @@ def elu_float32(x: np.ndarray, alpha: float, inner: float, slope: float,
     as_maximum = slope == 1 and 0 <= alpha and k <= 1
     k32, slope32, alpha32, inner32 = np.float32(k), np.float32(slope), np.float32(alpha), np.float32(inner)
     # for inner = 1 both results carry the factor alpha = k: it goes into 2^k (see the module docstring)
-    scale = alpha32 if inner == 1 else _ONE
+    scale = alpha32 if inner == 1 and abs(alpha32) >= 1 else _ONE
     step = slope32 - k32
     exact_step = step + k32 == slope32  # k + (slope - k) rounds to slope
     zero = np.zeros(scratch_size(x, _BLOCK), np.float32)  # an array bound: numpy's scalar maximum skips its SIMD loop
     # x / inner at or below -87 (found from x: x / inner may round just above -87 there) is
-    # computed again in float64; np.minimum leaves such x unclipped, one pass cheaper than np.clip
+    # computed again in float64; np.minimum leaves such x unclipped (a third of a pass cheaper than np.clip)
     lower = np.float32(max(float(_LOWEST) * inner, -float(np.finfo(np.float32).max)))
 
     def work(xb, yb, db, tb, w1, w2, mb):

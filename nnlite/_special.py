@@ -165,16 +165,18 @@ def erf(x: np.ndarray) -> np.ndarray:
 # = P[k] + Q[k] * (d - n d^2/2 + (n^2 - 1) d^3/6 - ...), P[k] = Phi(n) (from normal_tail, about 5e-16
 # relative) and Q[k] = phi(n). Dropping the d^3 term leaves a relative error below
 # (Q/P) (n^2 - 1) d^3/6 <= 8.2e-9 down to n = -15 (Q/P <= |n| + 1/|n| is the inverse Mills ratio; it
-# is below 0.8 for n >= 0, where the bound is 5e-13), and the whole correction Q d (1 - n d/2) is at most
+# is below 0.8 for n >= 0, where the bound is 1.9e-12), and the whole correction Q d (1 - n d/2) is at most
 # 4e-3 of P, so it may be formed in float32, Q included (1e-7 relative there, 4e-10 in Phi). So no exp is
 # evaluated: two table reads, a few float32 passes, and a float64 product x Phi(x) rounded once to float32
-# (within 0.587 ulp, at x = -13.04: the dropped term grows to the left, and past -13.2 the results are
-# subnormal). Past |x| = 15 the tables are read at their end nodes: x Phi(x) is x to every digit beyond
-# 15, and rounds to -0 below -15, where x is taken as -15 (15 Phi(-15) = 5e-50), so a huge or infinite
-# |x| never meets inf * 0.
+# (within 0.587 ulp, at x = -13.04: the dropped term grows to the left, and below -13.15 the results are
+# subnormal; adding it back, 2 h^2 / 3 in the factor 1 + h below, would cost two or three passes for an
+# estimated 0.50 ulp: the target is 1 ulp, and the passes are the time). Past |x| = 15 the tables are read
+# at their end nodes: x Phi(x) is x to every digit beyond 15, and rounds to -0 below -15, where x is taken
+# as -15 (15 Phi(-15) = 5e-50), so a huge or infinite |x| never meets inf * 0.
 #
-# 2048 nodes a unit, not more: the two tables (0.74 MB) then stay in L2 cache beside the blocks; with
-# 8192 (2.9 MB) their reads took 1.8 of the 6.1 ms at 1e6 elements, with 2048 1.1 of 5.2 ms.
+# 2048 nodes a unit, not more: the two tables (0.74 MB) then stay in L2 cache beside the blocks (timers
+# around each pass at 1e6 elements: with 8192 nodes, 2.9 MB, their reads took 1.8 ms of 6.4; with 2048,
+# 1.1 ms of 5.6).
 #
 # phi(15) = 5.5e-50 is no float32, so Q holds its values times 2^64 (in [5.0e-34, 3.6e15]), and so does P
 # to add the correction in one float64 sum, unscaled after it (exact).
@@ -283,5 +285,8 @@ def _gelu32_in_blocks(x: np.ndarray, result: np.ndarray | None, derivative: np.n
     scratch = [np.full(size, -_GELU32_END, np.float32), np.full(size, _GELU32_NODES, np.float32)]
     scratch += [np.empty(size, np.float32) for _ in range(6)] + [np.empty(size, np.intp)]
     scratch += [np.empty(size) for _ in range(2)]
-    with np.errstate(over="ignore"):  # 2048 x beyond float32 is inf, clipped to the table's end
+    # 2048 x beyond float32 is inf, clipped to the table's end; the float32 products of x phi(x) may pass
+    # through the subnormals on the way to a normal result (2^-64 * 2048 x for x = 1e-30), and results
+    # round into them as documented: neither must raise where np.seterr(all="raise") is in force
+    with np.errstate(over="ignore", under="ignore"):
         in_blocks(x, (result, derivative), scratch, work, block=_GELU32_BLOCK)

@@ -1263,7 +1263,7 @@ class GELU(_FusedDerivative):
     rounding of x / sqrt(2) (or of 2u) is multiplied by x^2 in the tail
     (erfc(z) ~ exp(-z^2)), which cost 50 ulps at x = -12. The exact float32
     path (`nnlite._special.gelu_float32`) evaluates no exp: it reads Phi(n) and
-    phi(n) from one table at the nodes n = k/2048, -15 <= n <= 15, with a
+    phi(n) from two tables at the nodes n = k/2048, -15 <= n <= 15, with a
     second-order Taylor step, within 0.587 ulp (every float32 in [-16, 16]
     checked), about 14x faster than through erfc. f' comes from the same table
     reads, within 4.69 * 2^-24 of max(Phi(x), |x| phi(x)); in fit mode (see

@@ -28,6 +28,17 @@ def _consecutive(start, count):
     return (bits + np.arange(count, dtype=np.int32)).view(F32)
 
 
+def _across_midpoint(x, count):
+    """count consecutive float32 values upward across the midpoint between two table nodes next to x,
+    where the nearest node and the sign of the step d change."""
+    start = F32((np.round(x * STEPS) + 0.5) / STEPS)
+    for _ in range(count // 2):
+        start = np.nextafter(start, F32(-np.inf))
+    bits = np.array([start], dtype=F32).view(np.int32)[0]
+    step = 1 if start > 0 else -1  # a negative float's bits shrink as it grows
+    return (bits + step * np.arange(count, dtype=np.int32)).view(F32)
+
+
 def _ulp_error(x, got):
     """|got - x Phi(x)| in ulps of the float32 grid at the true value (subnormal spacing below tiny)."""
     with mp.workdps(50):
@@ -56,7 +67,9 @@ def _points():
     x = np.concatenate([
         mag, -mag, near, -near[::2], special, -special, worst,
         _consecutive(0.5, 1500), _consecutive(-0.75, 1500), _consecutive(-1.0, 1500),
-        _consecutive(3.0, 800), _consecutive(-5.25, 800),  # every float32 across a few table nodes
+        # every float32 across a few midpoints between table nodes
+        _across_midpoint(0.5, 1500), _across_midpoint(-0.75, 1500), _across_midpoint(3.0, 800),
+        _across_midpoint(-5.25, 800), _across_midpoint(-12.0, 800),
         _consecutive(-12.5, 800), _consecutive(-13.9, 800), _consecutive(-14.0, 600),  # subnormal results
         _consecutive(-15.0, 400), _consecutive(np.nextafter(F32(-15.0), F32(0)), 400),
         np.linspace(12, 16, 2001, dtype=F32), np.linspace(-16, -12, 2001, dtype=F32),
@@ -162,3 +175,22 @@ def test_derivative_along_with_f_special_values():
     expected = np.array([0.5, 0.5, 1, 0, np.nan, 0.5, 0.5, 0.5, 0.5, 1, 0, 1, 0], dtype=F32)
     np.testing.assert_array_equal(d, expected)
     np.testing.assert_array_equal(y[7:9], x[7:9] / 2)  # x Phi(x) = x / 2 to every digit there
+
+
+def test_intermediate_underflow_never_raises_whatever_seterr_says():
+    # x = 1e-30: x phi(x) = 4e-31 is a normal float32, but the float32 product 2^-64 * 2048 x on the way
+    # was subnormal, and np.seterr(all="raise") turned that into an error (as the ELU family promises
+    # not to); x = -14: f rounds into the subnormals, as documented, without an error either
+    x = np.array([1e-30, -1e-30, 1e-38, -14.0, -13.3, 3.0], dtype=F32)
+    d = np.empty_like(x)
+    with np.errstate(all="raise"):
+        y = gelu_float32(x, derivative=d)
+        act = GELU()
+        y_act = act.forward(x)
+        d_act = act.backward(np.ones_like(x))
+    assert np.array_equal(y, y_act) and np.array_equal(d, d_act)
+    for xi, yi, di in zip(x.tolist(), y.tolist(), d.tolist()):
+        assert _ulp_error(xi, yi) <= 0.59
+        with mp.workdps(40):
+            xm = mp.mpf(xi)
+            assert abs(mp.mpf(di) - (mp.ncdf(xm) + xm * mp.npdf(xm))) <= 4.69 * 2.0**-24

@@ -5,8 +5,11 @@ computed with mpmath at 40 digits (run by hand; mpmath is a test extra), by
 Lawson's iteration towards the smallest largest error weighted by what reaches
 a float32 result: r^2 / |expm1(r)| for r < 0 (k = 0: the result is expm1(r)
 itself) and r^2 / |2 - e^r| for r > 0 (there k <= -1, the worst case
-k = -1). Its weighted error is 6.7e-9, a ninth of float32's 6e-8. Degree 5
-(one product and one sum more per element) brought expm1 from 0.89 to 0.86 ulp.
+k = -1). Its weighted error is 6.7e-9, and 8.9e-9 with the coefficients rounded
+to float32 as the kernel holds them: a seventh of float32's 6e-8. Over every
+float32 in [-88, 0] it gives expm1 within 0.939 ulp and exp within 0.989;
+the degree-5 least-squares fit it replaced (one product and one sum more per
+element) gave 0.859 and 0.952.
 """
 
 import mpmath as mp
@@ -33,6 +36,8 @@ def main():
         lawson *= error
         lawson /= lawson.sum()
     print("largest weighted error of Q:", float(error.max()))
+    rounded = coefs.astype(np.float32).astype(np.float64)
+    print("with its coefficients rounded to float32:", float((np.abs(design @ rounded - q) * weight).max()))
     print("_Q = (" + ", ".join(repr(float(c)) for c in coefs) + ")")
 
 
