@@ -217,8 +217,9 @@ def gelu_float32(x: np.ndarray, out: np.ndarray | None = None,
     f'(x) = Phi(x) + x phi(x), within 4.69 * 2^-24 of max(Phi(x), |x| phi(x)) (f' cancels to 0
     at x = -0.75, so no relative bound holds there; 1.92 subnormal spacings where that maximum is
     subnormal). Bounds measured on every float32 in [-16, 16] against float64 references (scipy's
-    ndtr), the worst points confirmed with mpmath (at x = -13.0408, -4.0056 and -13.3514; f loses
-    most to the dropped d^3 term of Phi's step); mpmath is the tests' reference.
+    ndtr, `tools/float32_sweeps.py gelu`), the worst points confirmed with mpmath (at x = -13.0408,
+    -4.0056 and -13.3514; f loses most to the dropped d^3 term of Phi's step); mpmath is the tests'
+    reference.
     """
     x = np.asarray(x, dtype=np.float32)
     result = np.empty(x.shape, np.float32) if out is None else out
